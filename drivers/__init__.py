@@ -1,0 +1,1 @@
+"""Cluster drivers, one folder each; installed as ``magnum_like.drivers``."""

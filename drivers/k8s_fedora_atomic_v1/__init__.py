@@ -1,0 +1,1 @@
+"""Kubernetes on Fedora Atomic VMs (Nova), built by Heat."""

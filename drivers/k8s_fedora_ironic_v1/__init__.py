@@ -1,0 +1,1 @@
+"""Kubernetes on Fedora (Atomic) Ironic baremetal nodes, built by Heat."""

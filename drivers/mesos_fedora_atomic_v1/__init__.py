@@ -1,0 +1,1 @@
+"""Apache Mesos with Marathon on Fedora Atomic VMs or Ironic baremetal, built by Heat."""

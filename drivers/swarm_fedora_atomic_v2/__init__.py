@@ -1,0 +1,1 @@
+"""Docker swarm mode on Fedora Atomic VMs or Ironic baremetal, built by Heat."""

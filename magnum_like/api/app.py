@@ -1,0 +1,53 @@
+"""The WSGI application: pecan + WSME controllers behind the standard middleware.
+
+``setup_app()`` builds it from the loaded configuration; ``wsgi.py`` exposes it
+for any WSGI server. Outermost first: request id, access log, error bodies,
+microversions, body size limit, authentication, then pecan.
+"""
+from __future__ import annotations
+
+from oslo_middleware import request_id
+from oslo_middleware import sizelimit
+import pecan
+
+from magnum_like import conf as ml_conf
+from magnum_like.api import hooks
+from magnum_like.api import pecan_speedups
+from magnum_like.api.middleware import access_log
+from magnum_like.api.middleware import auth
+from magnum_like.api.middleware import errors
+from magnum_like.api.middleware import version
+
+CONF = ml_conf.CONF
+
+#: Largest request body by default: 1 MiB (oslo.middleware's own default is smaller).
+MAX_BODY = 1024 * 1024
+
+
+def set_defaults(conf=CONF) -> None:
+    """Library option defaults the API changes."""
+    conf.register_opts(sizelimit.OPTS, group='oslo_middleware')
+    conf.set_default('max_request_body_size', MAX_BODY, group='oslo_middleware')
+
+
+def setup_app(conf=CONF):
+    """The API as a WSGI callable, from configuration already loaded."""
+    from magnum_like.api.controllers import root
+    set_defaults(conf)
+    pecan_speedups.install()
+    app = pecan.make_app(
+        root.RootController(),
+        hooks=[hooks.ContextHook(), hooks.BodyShapeHook()],
+        force_canonical=False,
+        guess_content_type_from_ext=False,
+        debug=False,
+        logging=False,
+    )
+    app = auth.wrap(app, conf)
+    app = sizelimit.RequestBodySizeLimiter(app, conf)
+    app = version.VersionMiddleware(app)
+    app = errors.ErrorBodyMiddleware(
+        app, max_body=conf.oslo_middleware.max_request_body_size)
+    app = access_log.AccessLogMiddleware(app)
+    app = request_id.RequestId(app)
+    return app

@@ -1,0 +1,120 @@
+"""Pecan hooks: the request context, the API version, and the shape of JSON bodies."""
+from __future__ import annotations
+
+import json
+
+import pecan
+from pecan import hooks
+from wsme import types as wtypes
+
+from magnum_like.api import microversion
+from magnum_like.api.middleware import version as version_mw
+from magnum_like.common import context
+from magnum_like.common import policy
+
+
+class ContextHook(hooks.PecanHook):
+    """Build ``request.context`` from the identity headers auth left behind."""
+
+    def before(self, state):
+        environ = state.request.environ
+        ctx = context.RequestContext.from_environ(environ)
+        # Stored in 255-character columns; Keystone ids are far shorter, but noauth
+        # trusts whatever the client sends.
+        for header, value in (('X-Project-Id', ctx.project_id), ('X-User-Id', ctx.user_id)):
+            if value and len(value) > 255:
+                pecan.abort(400, detail='The %s header is too long (at most 255 characters).'
+                                        % header)
+        # keystonemiddleware's plugin lets the service call other services as the user.
+        ctx.auth_plugin = environ.get('keystone.token_auth')
+        ctx.is_admin = policy.check_is_admin(ctx)
+        state.request.context = ctx
+        state.request.version = environ.get(version_mw.ENVIRON_KEY, microversion.MIN_VERSION)
+
+
+def _refuse_constant(name):
+    raise ValueError('%s is not valid JSON' % name)
+
+
+def _text_problem(text: str) -> str | None:
+    """Why a string cannot be stored (every backend), or None."""
+    if '\x00' in text:
+        return 'contains a NUL character'
+    try:
+        text.encode('utf-8')
+    except UnicodeEncodeError:
+        return 'is not valid Unicode (lone surrogate)'
+    return None
+
+
+def _document_problem(doc) -> str | None:
+    """The first string (key or value) of a parsed JSON document that cannot be stored."""
+    stack = [doc]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            strings = (item,)
+        elif isinstance(item, dict):
+            strings = tuple(k for k in item if isinstance(k, str))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+            continue
+        else:
+            continue
+        for text in strings:
+            problem = _text_problem(text)
+            if problem:
+                return 'a string in the request %s: %r' % (problem, text[:80])
+    return None
+
+
+class BodyShapeHook(hooks.PecanHook):
+    """Refuse (400) a request WSME, pecan or the database would choke on.
+
+    Before routing (pecan itself parses a JSON body then): JSON nested too
+    deep to parse, NaN/Infinity, and text no database stores (NUL characters,
+    lone surrogates) in the body, path or query. Before the controller: a
+    body whose shape is not what the route takes (WSME assumes an object
+    where its type is a resource and a list of objects where it is a list;
+    anything else would reach it as a server error).
+    """
+
+    def on_route(self, state):
+        request = state.request
+        try:
+            texts = [request.path_info] + [v for item in request.params.items() for v in item]
+        except UnicodeDecodeError:
+            pecan.abort(400, detail='The URL or the form data is not valid UTF-8.')
+        for text in texts:
+            problem = _text_problem(text)
+            if problem:
+                pecan.abort(400, detail='The URL %s.' % problem)
+        raw = request.body
+        if not raw.strip():
+            return
+        try:
+            doc = json.loads(raw, parse_constant=_refuse_constant)
+        except (ValueError, UnicodeDecodeError):
+            pecan.abort(400, detail='Request is not in valid JSON format.')
+        except RecursionError:
+            pecan.abort(400, detail='Request JSON is nested too deeply.')
+        problem = _document_problem(doc)
+        if problem:
+            pecan.abort(400, detail=problem[0].upper() + problem[1:] + '.')
+
+    def before(self, state):
+        funcdef = getattr(state.controller, '_wsme_definition', None)
+        body_type = getattr(funcdef, 'body_type', None) if funcdef else None
+        if body_type is None or state.request.method not in ('POST', 'PUT', 'PATCH'):
+            return
+        raw = state.request.body
+        if not raw.strip():
+            pecan.abort(400, detail='The request body is empty; a JSON document is required.')
+        doc = json.loads(raw)
+        if isinstance(body_type, wtypes.ArrayType):
+            if not isinstance(doc, list) or not all(isinstance(i, dict) for i in doc):
+                pecan.abort(400, detail='The request body must be a JSON list of objects '
+                                        '(JSON-patch operations).')
+        elif wtypes.iscomplex(body_type) and not isinstance(doc, dict):
+            pecan.abort(400, detail='The request body must be a JSON object.')

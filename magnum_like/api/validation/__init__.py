@@ -1,0 +1,1 @@
+"""Validation of API input beyond what the WSME types check."""

@@ -1,0 +1,1 @@
+"""Simulated OpenStack Heat: HOT parser, intrinsic functions, engine and REST API."""

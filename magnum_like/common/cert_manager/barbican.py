@@ -1,0 +1,163 @@
+"""The ``barbican`` cert manager: one Barbican certificate container per certificate.
+
+The container holds the secrets ``certificate``, ``private_key`` and, when the
+key is encrypted, ``private_key_passphrase``; the reference is the container's
+URL. The service always acts with its own ``[keystone_auth]`` credentials (a
+user's token may have expired by the time a cluster is deleted), through a
+keystoneauth session from :mod:`magnum_like.common.clients`;
+``[barbican_client] endpoint_override`` skips the catalog (the simulator in
+noauth mode). Deleting a certificate deletes its container and its secrets.
+"""
+from __future__ import annotations
+
+import logging as logging_std
+import threading
+from typing import Any
+
+from barbicanclient import client as barbican_client
+from barbicanclient import exceptions as barbican_exc
+from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import loading as ks_loading
+from oslo_log import log as logging
+
+from magnum_like.common import cert_manager
+from magnum_like.common import clients
+from magnum_like.common import exception
+from magnum_like.common import x509
+from magnum_like import conf as ml_conf
+
+CONF = ml_conf.CONF
+LOG = logging.getLogger(__name__)
+
+#: Project sent as ``X-Project-Id`` when there is no Keystone (noauth + simulator).
+NOAUTH_PROJECT = 'magnum_like'
+_ERRORS = (barbican_exc.HTTPError, barbican_exc.BarbicanException,
+           ks_exc.ClientException, LookupError, ValueError)
+
+
+def _http_logger() -> logging_std.Logger:
+    logger = logging_std.getLogger(__name__ + '.http')
+    logger.setLevel(logging_std.INFO)
+    return logger
+
+
+def _status(error: Exception) -> int | None:
+    return getattr(error, 'status_code', None) or getattr(error, 'http_status', None)
+
+
+class BarbicanCertManager(cert_manager.CertManager):
+    """Certificates as Barbican certificate containers."""
+
+    name = 'barbican'
+
+    def __init__(self) -> None:
+        self._client = None
+        self._lock = threading.Lock()
+
+    def _barbican(self) -> Any:
+        with self._lock:
+            if self._client is None:
+                opts = CONF.barbican_client
+                # The service's own auth (or none in noauth mode), as clients decides;
+                # split_loggers off so the quiet logger below is the only one used.
+                session = ks_loading.load_session_from_conf_options(
+                    CONF, 'keystone_auth', auth=clients.make_session().auth,
+                    split_loggers=False)
+                session.verify = False if opts.insecure else (opts.ca_file or True)
+                kwargs: dict[str, Any] = {
+                    'session': session,
+                    # keystoneauth logs request bodies (our keys) at DEBUG on the
+                    # logger it is given: give it one that never logs below INFO.
+                    'logger': _http_logger(),
+                    'interface': opts.endpoint_type.replace('URL', ''),
+                    'region_name': opts.region_name,
+                }
+                if opts.endpoint_override:
+                    kwargs['endpoint'] = opts.endpoint_override
+                if session.auth is None or type(session.auth).__name__ == 'NoAuth':
+                    kwargs['project_id'] = NOAUTH_PROJECT
+                    if session.auth is not None:
+                        # barbicanclient wants "no auth" to be spelled None.
+                        session.auth = None
+                try:
+                    self._client = barbican_client.Client(version='v1', **kwargs)
+                except _ERRORS as error:
+                    raise self._storage_error(error)
+            return self._client
+
+    def _storage_error(self, error: Exception) -> exception.CertificateStorageError:
+        LOG.warning('Barbican request failed: %s', error)
+        return exception.CertificateStorageError(backend=self.name, reason=str(error))
+
+    def store_cert(self, context: Any, certificate: str, private_key: str, *, name: str,
+                   passphrase: str | None = None) -> str:
+        api = self._barbican()
+        stored = []
+        try:
+            secrets = {'certificate': certificate, 'private_key': private_key}
+            if passphrase:
+                secrets['private_key_passphrase'] = passphrase
+            objects = {}
+            for kind, payload in secrets.items():
+                secret = api.secrets.create(name='%s-%s' % (name, kind), payload=payload)
+                secret.store()
+                stored.append(secret.secret_ref)
+                objects[kind] = secret
+            container = api.containers.create_certificate(name=name, **objects)
+            ref = container.store()
+        except _ERRORS as error:
+            for secret_ref in stored:
+                self._delete_secret(api, secret_ref)
+            raise self._storage_error(error)
+        LOG.debug('Stored certificate %s in Barbican container %s', name, ref)
+        return ref
+
+    def _container(self, api: Any, ref: str) -> Any:
+        try:
+            container = api.containers.get(ref)
+            # Containers load lazily: touch it so a 404 surfaces here.
+            container.secret_refs
+            return container
+        except _ERRORS as error:
+            if _status(error) == 404:
+                raise exception.CertificateNotFound(ref=ref)
+            raise self._storage_error(error)
+
+    def get_cert(self, context: Any, ref: str) -> cert_manager.Cert:
+        api = self._barbican()
+        refs = self._container(api, ref).secret_refs
+        try:
+            payloads = {kind: api.secrets.get(secret_ref).payload
+                        for kind, secret_ref in refs.items()}
+        except _ERRORS as error:
+            if _status(error) == 404:
+                raise exception.CertificateNotFound(ref=ref)
+            raise self._storage_error(error)
+        text = {k: v.decode('utf-8') if isinstance(v, bytes) else v for k, v in payloads.items()}
+        if 'certificate' not in text or 'private_key' not in text:
+            raise exception.CertificateNotFound(ref=ref)
+        key = x509.decrypt_private_key(text['private_key'], text.get('private_key_passphrase'))
+        return cert_manager.Cert(text['certificate'], key)
+
+    def _delete_secret(self, api: Any, secret_ref: str) -> None:
+        try:
+            api.secrets.delete(secret_ref)
+        except _ERRORS as error:
+            if _status(error) != 404:
+                raise self._storage_error(error)
+
+    def delete_cert(self, context: Any, ref: str) -> None:
+        api = self._barbican()
+        try:
+            container = self._container(api, ref)
+        except exception.CertificateNotFound:
+            LOG.debug('Barbican container %s already gone', ref)
+            return
+        # Container first: secrets referenced by a container may not be deletable.
+        try:
+            api.containers.delete(ref)
+        except _ERRORS as error:
+            if _status(error) != 404:
+                raise self._storage_error(error)
+        for secret_ref in container.secret_refs.values():
+            self._delete_secret(api, secret_ref)

@@ -1,0 +1,291 @@
+"""Each cluster's trust domain: its CAs and the service's client certificate.
+
+A cluster has a Kubernetes CA, an etcd CA and a front-proxy CA, plus the
+certificate the service itself uses to reach the cluster's Kubernetes API
+(CN ``admin``, O ``system:masters``, signed by the Kubernetes CA). All four are
+kept by the configured cert manager; the cluster row holds only their
+references (``ca_cert_ref``, ``etcd_ca_cert_ref``, ``front_proxy_ca_cert_ref``,
+``magnum_cert_ref``).
+
+Who calls what:
+
+* the conductor: :func:`ensure_cluster_certificates` at create (before the
+  stack), :func:`heat_parameters` when it builds the stack,
+  :func:`delete_cluster_certificates` once the stack is gone, and
+  :func:`delete_refs` with the ``old_refs`` of a CA rotation once the stack
+  update that hands the new CAs to the nodes has completed;
+* the API: :func:`get_ca`, :func:`sign` and :func:`rotate_cluster_ca`.
+
+Callers that change refs (ensure, delete, rotate) must hold the cluster (the
+conductor's reservation, or the API's status check) so that two of them do not
+replace each other's refs; refs replaced behind their back would never be deleted.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from oslo_log import log as logging
+
+from magnum_like.common import cert_manager
+from magnum_like.common import context as ml_context
+from magnum_like.common import exception
+from magnum_like.common import x509
+from magnum_like.db import api as db
+
+LOG = logging.getLogger(__name__)
+
+KUBERNETES = 'kubernetes'
+ETCD = 'etcd'
+FRONT_PROXY = 'front_proxy'
+
+#: CA type → the cluster column holding its reference.
+CA_REF_FIELDS = {
+    KUBERNETES: 'ca_cert_ref',
+    ETCD: 'etcd_ca_cert_ref',
+    FRONT_PROXY: 'front_proxy_ca_cert_ref',
+}
+CLIENT_REF_FIELD = 'magnum_cert_ref'
+#: Every reference column of a cluster, in the order they are made.
+REF_FIELDS = tuple(CA_REF_FIELDS.values()) + (CLIENT_REF_FIELD,)
+
+#: Spellings of ``ca_cert_type`` the API accepts (``None``: the Kubernetes CA).
+_CA_TYPE_ALIASES = {None: KUBERNETES, '': KUBERNETES, KUBERNETES: KUBERNETES, ETCD: ETCD,
+                    FRONT_PROXY: FRONT_PROXY, 'front-proxy': FRONT_PROXY}
+
+#: Heat parameter names of the CA certificates (public parts only).
+HEAT_PARAMETERS = {KUBERNETES: 'kube_ca_cert', ETCD: 'etcd_ca_cert',
+                   FRONT_PROXY: 'front_proxy_ca_cert'}
+
+
+def normalize_ca_type(value: str | None) -> str:
+    """The canonical CA type for an API ``ca_cert_type``.
+
+    :param value: unset, ``kubernetes``, ``etcd``, ``front_proxy`` or ``front-proxy``.
+    :raises InvalidParameterValue: anything else.
+    """
+    try:
+        return _CA_TYPE_ALIASES[value]
+    except (KeyError, TypeError):
+        raise exception.InvalidParameterValue(
+            err='ca_cert_type: invalid value %r; allowed: kubernetes, etcd, front_proxy, '
+                'front-proxy.' % (value,))
+
+
+def _manager() -> cert_manager.CertManager:
+    return cert_manager.get_cert_manager()
+
+
+def _cluster(cluster_uuid: str) -> Any:
+    return db.get_cluster_by_uuid(ml_context.get_admin_context(), cluster_uuid)
+
+
+def _refs(cluster: Any) -> dict[str, str | None]:
+    return {field: getattr(cluster, field) for field in REF_FIELDS}
+
+
+def _ca_name(cluster: Any) -> str:
+    return cluster.name or cluster.uuid
+
+
+def _store(context: Any, cluster: Any, label: str, pair: x509.KeyPair) -> str:
+    return _manager().store_cert(context, pair.certificate, pair.private_key,
+                                 name='%s-%s' % (cluster.uuid, label))
+
+
+def _generate(context: Any, cluster: Any, fields: set[str],
+              kube_ca: x509.KeyPair | None) -> dict[str, str]:
+    """Make and store what ``fields`` name; on failure remove what was stored."""
+    made: dict[str, str] = {}
+    try:
+        for ca_type, field in CA_REF_FIELDS.items():
+            if field not in fields:
+                continue
+            pair = x509.generate_ca(_ca_name(cluster))
+            made[field] = _store(context, cluster, '%s-ca' % ca_type.replace('_', '-'), pair)
+            if ca_type == KUBERNETES:
+                kube_ca = pair
+        if CLIENT_REF_FIELD in fields:
+            if kube_ca is None:
+                raise exception.CertificateNotFound(ref='kubernetes CA of %s' % cluster.uuid)
+            made[CLIENT_REF_FIELD] = _store(context, cluster, 'magnum-conductor',
+                                            x509.generate_client_cert(kube_ca))
+    except Exception:
+        delete_refs(context, made)
+        raise
+    return made
+
+
+def _save(context: Any, cluster_uuid: str, made: dict[str, str],
+          values: dict[str, Any] | None = None) -> None:
+    try:
+        db.update_cluster(cluster_uuid, dict(values or {}, **made))
+    except Exception:
+        delete_refs(context, made)
+        raise
+
+
+def ensure_cluster_certificates(context: Any, cluster_uuid: str) -> dict[str, str]:
+    """Give a cluster its CAs and client certificate, unless it has them.
+
+    Idempotent: references already on the row are kept and nothing new is
+    made for them (after a half-finished earlier attempt, only what is
+    missing is made; a new Kubernetes CA also means a new client certificate).
+
+    :param context: the request context (passed to the cert manager).
+    :param cluster_uuid: the cluster.
+    :returns: ``{ref column: ref}`` for all four references.
+    :raises ClusterNotFound:
+    :raises CertificateStorageError: the cert manager failed (nothing is left behind).
+    """
+    cluster = _cluster(cluster_uuid)
+    refs = _refs(cluster)
+    missing = {field for field, ref in refs.items() if not ref}
+    if not missing:
+        return refs  # type: ignore[return-value]
+    kube_ca = None
+    if CA_REF_FIELDS[KUBERNETES] in missing:
+        missing.add(CLIENT_REF_FIELD)
+    elif CLIENT_REF_FIELD in missing:
+        stored = _manager().get_cert(context, refs[CA_REF_FIELDS[KUBERNETES]])
+        kube_ca = x509.KeyPair(stored.certificate, stored.private_key)
+    replaced = {f: refs[f] for f in missing if refs[f]}
+    made = _generate(context, cluster, missing, kube_ca)
+    _save(context, cluster_uuid, made)
+    delete_refs(context, replaced)
+    LOG.info('Cluster %s: certificates made (%s)', cluster_uuid, ', '.join(sorted(made)))
+    refs.update(made)
+    return refs  # type: ignore[return-value]
+
+
+def delete_refs(context: Any, refs: dict[str, str | None] | list[str | None]) -> None:
+    """Delete certificates by reference; empty and already deleted ones are skipped.
+
+    :param context: the request context.
+    :param refs: a ``{column: ref}`` dict (e.g. the ``old_refs`` of a rotation) or a list.
+    :raises CertificateStorageError: the cert manager failed; the remaining refs are
+        still tried and the first error is raised at the end.
+    """
+    values = refs.values() if isinstance(refs, dict) else refs
+    failure: Exception | None = None
+    for ref in values:
+        if not ref:
+            continue
+        try:
+            _manager().delete_cert(context, ref)
+        except exception.MagnumLikeException as error:
+            LOG.warning('Could not delete certificate %s: %s', ref, error)
+            failure = failure or error
+    if failure is not None:
+        raise failure
+
+
+def delete_cluster_certificates(context: Any, cluster_uuid: str) -> None:
+    """Remove every certificate of a cluster and clear its references.
+
+    :raises ClusterNotFound:
+    :raises CertificateStorageError: some could not be deleted; their refs stay on
+        the row so a retry finds them.
+    """
+    cluster = _cluster(cluster_uuid)
+    refs = {f: r for f, r in _refs(cluster).items() if r}
+    if not refs:
+        return
+    kept: dict[str, str] = {}
+    for field, ref in refs.items():
+        try:
+            delete_refs(context, [ref])
+        except exception.MagnumLikeException:
+            kept[field] = ref
+    db.update_cluster(cluster_uuid, {f: None for f in refs if f not in kept})
+    if kept:
+        raise exception.CertificateStorageError(
+            backend=_manager().name, reason='could not delete %s' % ', '.join(sorted(kept)))
+    LOG.info('Cluster %s: certificates deleted', cluster_uuid)
+
+
+def rotate_cluster_ca(context: Any, cluster_uuid: str, *,
+                      values: dict[str, Any] | None = None) -> dict[str, str | None]:
+    """Replace a cluster's three CAs and its client certificate.
+
+    The new references are written to the row (with ``values``, in the same
+    update: the API passes the status change; when ``values`` has
+    ``operation_args``, the old references are added to it as ``old_refs`` so
+    the row itself says what to delete later). The old certificates are not
+    deleted: the nodes trust the old CAs until the stack update has handed
+    them the new ones; the caller deletes them then with :func:`delete_refs`.
+
+    :param context: the request context.
+    :param cluster_uuid: the cluster.
+    :param values: more cluster columns to write with the new references.
+    :returns: the old ``{ref column: ref}``.
+    :raises ClusterNotFound:
+    :raises CertificateStorageError: nothing changed, nothing left behind.
+    """
+    cluster = _cluster(cluster_uuid)
+    old = _refs(cluster)
+    values = dict(values or {})
+    if 'operation_args' in values:
+        values['operation_args'] = dict(values['operation_args'] or {}, old_refs=old)
+    made = _generate(context, cluster, set(REF_FIELDS), None)
+    _save(context, cluster_uuid, made, values)
+    LOG.info('Cluster %s: CAs rotated', cluster_uuid)
+    return old
+
+
+def _stored(context: Any, cluster: Any, field: str, what: str) -> cert_manager.Cert:
+    ref = getattr(cluster, field)
+    if not ref:
+        raise exception.CertificateNotFound(ref='%s of cluster %s' % (what, cluster.uuid))
+    return _manager().get_cert(context, ref)
+
+
+def get_ca(context: Any, cluster: Any, ca_type: str | None = KUBERNETES) -> str:
+    """The PEM certificate (never the key) of one of the cluster's CAs.
+
+    :param cluster: the cluster row.
+    :param ca_type: see :func:`normalize_ca_type`.
+    :raises InvalidParameterValue: unknown CA type.
+    :raises CertificateNotFound: the cluster has no such CA (yet).
+    """
+    ca_type = normalize_ca_type(ca_type)
+    return _stored(context, cluster, CA_REF_FIELDS[ca_type], '%s CA' % ca_type).certificate
+
+
+def sign(context: Any, cluster: Any, csr: str, ca_type: str | None = KUBERNETES) -> str:
+    """Sign a CSR with one of the cluster's CAs (see :func:`x509.sign_csr`).
+
+    :returns: the PEM certificate.
+    :raises InvalidCsr:
+    :raises InvalidParameterValue: unknown CA type.
+    :raises CertificateNotFound: the cluster has no such CA (yet).
+    """
+    ca_type = normalize_ca_type(ca_type)
+    x509.load_csr(csr)  # a bad CSR is the caller's 400 even if the CA is missing
+    stored = _stored(context, cluster, CA_REF_FIELDS[ca_type], '%s CA' % ca_type)
+    signed = x509.sign_csr(x509.KeyPair(stored.certificate, stored.private_key), csr)
+    LOG.info('Cluster %s: signed a CSR with its %s CA for user %s', cluster.uuid, ca_type,
+             getattr(context, 'user_id', None))
+    return signed
+
+
+def get_client_cert(context: Any, cluster: Any) -> tuple[str, cert_manager.Cert]:
+    """The Kubernetes CA certificate and the service's client certificate and key.
+
+    For the conductor's own calls to the cluster's Kubernetes API (health checks).
+
+    :returns: ``(ca PEM, Cert)``.
+    :raises CertificateNotFound:
+    """
+    ca = get_ca(context, cluster, KUBERNETES)
+    return ca, _stored(context, cluster, CLIENT_REF_FIELD, 'client certificate')
+
+
+def heat_parameters(context: Any, cluster: Any) -> dict[str, str]:
+    """The CA certificates the nodes need, as Heat parameters (no private key).
+
+    :returns: ``{'kube_ca_cert', 'etcd_ca_cert', 'front_proxy_ca_cert'}`` → PEM; the
+        Kubernetes driver maps them onto its templates.
+    :raises CertificateNotFound: certificates not made yet.
+    """
+    return {param: get_ca(context, cluster, ca_type)
+            for ca_type, param in HEAT_PARAMETERS.items()}

@@ -1,0 +1,368 @@
+"""Driving accepted operations to their end, whatever process dies.
+
+:class:`ClusterEngine` is what the RPC endpoint and the periodic worker call:
+
+* :meth:`~ClusterEngine.process_cluster` (the RPC cast, or the reconcile
+  pass): claim the cluster and carry out its intent (``operations.start``).
+* :meth:`~ClusterEngine.sync` (every ``[conductor] sync_interval``): over the
+  clusters with an operation that this conductor owns on the hash ring of
+  live conductors — reconcile intents whose cast was lost (no live
+  reservation, older than ``reconcile_grace``), fail those past their
+  ``deadline``, and track started ones with **one** Heat stack list per pass
+  across projects (``global_tenant=True``, tag ``SERVICE_TAG``; per project
+  when ``[conductor] heat_global_list`` is false or Heat refuses the global
+  list); only a stack that ended (or vanished) costs more calls (outputs or
+  failed resources, read by ``operations.finish``).
+* :meth:`~ClusterEngine.handle_heat_event`: Heat's ``orchestration.stack.*``
+  notification for a stack of ours ends its operation at once.
+
+Threads: new operations run on the RPC server's threads; completions (Heat
+notifications) on their own pool (``event_workers``), so a burst of creates
+never queues a status behind it. An event for a cluster this process holds
+right now (typically: Heat finished before the create wrote down that it
+started) is parked and handled the moment the holder releases it, instead of
+being retried on a timer.
+
+Anything that changes a cluster runs under its reservation (``ClusterTask``),
+so the ring only divides the work; it never has to be exact.
+"""
+from __future__ import annotations
+
+import collections
+import datetime
+import threading
+import time
+from typing import Any, Callable
+
+import futurist
+from oslo_log import log as logging
+import oslo_messaging as messaging
+from oslo_utils import timeutils
+from tooz import hashring
+
+from magnum_like.common import context as ml_context
+from magnum_like.common import exception
+from magnum_like.common import heat
+from magnum_like.conductor import operations
+from magnum_like.conductor import states
+from magnum_like.conductor import task as task_mod
+from magnum_like import conf as ml_conf
+from magnum_like.db import api as db
+
+LOG = logging.getLogger(__name__)
+BINARY = 'magnum-like-conductor'
+CLUSTER_TAG_PREFIX = 'cluster_uuid='
+
+
+class Ring:
+    """A consistent hash ring over the live conductors (heartbeats in ``magnum_service``).
+
+    :param host: this conductor (always a member, even before its first heartbeat lands).
+    """
+
+    def __init__(self, host: str, conf: Any) -> None:
+        self.host = host
+        self.conf = conf
+        self.hosts: list[str] = [host]
+        self._ring = hashring.HashRing([host])
+
+    def refresh(self) -> list[str]:
+        """Re-read the live conductors; rebuild the ring if they changed."""
+        cutoff = timeutils.utcnow().replace(tzinfo=None) - datetime.timedelta(
+            seconds=self.conf.conductor.service_down_time)
+        hosts = {row.host for row in db.get_magnum_service_list()
+                 if row.binary == BINARY and not row.forced_down
+                 and row.last_seen_up is not None and row.last_seen_up >= cutoff}
+        hosts.add(self.host)
+        hosts_sorted = sorted(hosts)
+        if hosts_sorted != self.hosts:
+            LOG.info('Conductor ring of %s: %s', self.host, ', '.join(hosts_sorted))
+            self.hosts = hosts_sorted
+            self._ring = hashring.HashRing(hosts_sorted)
+        return self.hosts
+
+    def owns(self, uuid: str) -> bool:
+        """Whether this conductor tracks the cluster ``uuid``."""
+        return self.host in self._ring.get_nodes(uuid.encode())
+
+
+class ClusterEngine:
+    """The conductor's cluster work (see module docstring).
+
+    :param host: this conductor's name.
+    :param conf: the configuration.
+    """
+
+    def __init__(self, host: str, *, conf: Any = None) -> None:
+        self.host = host
+        self.conf = conf or ml_conf.CONF
+        self.ring = Ring(host, self.conf)
+        self._executor = futurist.ThreadPoolExecutor(max_workers=self.conf.conductor.workers)
+        self._events = futurist.ThreadPoolExecutor(
+            max_workers=self.conf.conductor.event_workers)
+        self._inflight: set[str] = set()
+        self._lock = threading.Lock()
+        #: uuid -> the Heat event waiting for this process to release the cluster.
+        self._parked: dict[str, tuple] = {}
+        self._global_refused = False
+        self.stats: collections.Counter = collections.Counter()
+        self.sync_passes = 0
+
+    # -- RPC --------------------------------------------------------------------
+    def process_cluster(self, context: Any, uuid: str) -> None:
+        """Carry out the cluster's recorded intent, if no live conductor holds it."""
+        try:
+            with self._task(context, uuid) as task:
+                if task.cluster.operation is None:
+                    return
+                if task.cluster.deadline is not None and task.cluster.deadline < task_mod.utcnow():
+                    operations.deadline_passed(task)
+                    return
+                operations.start(task)
+        except task_mod.ClusterLocked:
+            LOG.debug('Cluster %s is held by a live conductor; it does the work', uuid)
+        except exception.ClusterNotFound:
+            LOG.debug('Cluster %s is gone', uuid)
+
+    def _task(self, context: Any, uuid: str) -> task_mod.ClusterTask:
+        return task_mod.ClusterTask(context, uuid, host=self.host, live_hosts=self.ring.hosts,
+                                    on_release=self._released)
+
+    def _released(self, uuid: str) -> None:
+        """A task of this process let ``uuid`` go: handle an event parked for it."""
+        with self._lock:
+            parked = self._parked.pop(uuid, None)
+        if parked is not None:
+            self._events.submit(self._on_event, uuid, *parked)
+
+    # -- periodic ---------------------------------------------------------------
+    def sync(self) -> None:
+        """One tracking pass over this conductor's share (never raises)."""
+        try:
+            self._sync()
+        except Exception:
+            LOG.exception('Tracking pass of %s failed', self.host)
+
+    def _sync(self) -> None:
+        self.sync_passes += 1
+        live = set(self.ring.refresh())
+        now = task_mod.utcnow()
+        grace = datetime.timedelta(seconds=self.conf.conductor.reconcile_grace)
+        admin = ml_context.get_admin_context()
+        watched: dict[str | None, list[Any]] = collections.defaultdict(list)
+        for cluster in db.get_cluster_work_list(statuses=list(states.IN_PROGRESS)):
+            if (cluster.reservation == self.host
+                    and (self.host, cluster.uuid) not in task_mod.HELD):
+                # Ours, but nothing here works on it: a release that failed.
+                db.write_reserved_cluster(cluster.uuid, self.host, {}, release=True)
+                cluster.reservation = None
+            if cluster.operation is None or not self.ring.owns(cluster.uuid):
+                continue
+            if cluster.reservation and cluster.reservation in live:
+                continue  # a live conductor is on it right now
+            args = cluster.operation_args or {}
+            if cluster.deadline is not None and cluster.deadline < now:
+                self._submit(cluster.uuid, self._deadline, cluster.uuid)
+            elif operations.STARTED not in args:
+                age = now - (cluster.updated_at or cluster.created_at or now)
+                if cluster.reservation or age >= grace:
+                    LOG.info('Reconciling cluster %s: %s was accepted %ds ago and not '
+                             'started', cluster.uuid, cluster.operation, age.total_seconds())
+                    self.stats['reconciled'] += 1
+                    self._submit(cluster.uuid, self.process_cluster, admin, cluster.uuid)
+            else:
+                watched[cluster.project_id].append(cluster)
+        if not watched:
+            return
+        if self.conf.conductor.heat_global_list and not self._global_refused:
+            clusters = [c for group in watched.values() for c in group]
+            try:
+                self._track(None, clusters)
+                return
+            except heat.Forbidden as error:
+                # Not allowed by Heat's policy: say so once, then list per project.
+                LOG.error('Heat refused the global stack list (%s); tracking with one list '
+                          'per project. Give the service user Heat\'s stacks:global_index '
+                          'or set [conductor] heat_global_list = false.',
+                          heat.reason_of(error))
+                self._global_refused = True
+            except Exception as error:
+                LOG.warning('Listing the stacks of every project failed: %s', error)
+                return
+        for project_id, clusters in watched.items():
+            try:
+                self._track(project_id, clusters)
+            except Exception as error:
+                LOG.warning('Listing the stacks of project %s failed: %s', project_id, error)
+
+    def _track(self, project_id: str | None, clusters: list[Any]) -> None:
+        """One stack list (``project_id`` None: every project's) against ``clusters``.
+
+        :raises: the list's error (Forbidden when a global list is refused).
+        """
+        from magnum_like.drivers.heat import driver as heat_driver
+        if project_id is None:
+            stacks = heat.HeatClient.service().list_stacks(tags=heat_driver.SERVICE_TAG,
+                                                           global_tenant=True)
+        else:
+            stacks = heat.HeatClient(project_id).list_stacks(tags=heat_driver.SERVICE_TAG)
+        self.stats['stack_lists'] += 1
+        by_id = {stack.id: stack for stack in stacks}
+        for cluster in clusters:
+            args = cluster.operation_args or {}
+            stack_id = args.get(operations.STACK)
+            stack = by_id.get(stack_id)
+            if stack is None:
+                # Not listed: gone (or never made). Confirm with one GET.
+                self._submit(cluster.uuid, self._confirm_gone, cluster.uuid, stack_id)
+                continue
+            outcome = operations.outcome_of(cluster.operation, args, stack.stack_status,
+                                            getattr(stack, 'updated_time', None))
+            if outcome is not None:
+                self._submit(cluster.uuid, self._finish, cluster.uuid, stack_id, outcome)
+
+    # -- Heat notifications ---------------------------------------------------------
+    def handle_heat_event(self, event_type: str, payload: dict) -> None:
+        """React to ``orchestration.stack.<action>.end/error`` for one of our stacks."""
+        if not event_type.endswith(('.end', '.error')):
+            return
+        uuid = next((tag[len(CLUSTER_TAG_PREFIX):] for tag in payload.get('tags') or []
+                     if isinstance(tag, str) and tag.startswith(CLUSTER_TAG_PREFIX)), None)
+        if uuid is None:
+            return
+        self.stats['heat_events'] += 1
+        self._events.submit(self._on_event, uuid, payload.get('stack_identity'),
+                            payload.get('state'), payload.get('updated_at'))
+
+    def _park(self, uuid: str, event: tuple) -> bool:
+        """Park ``event`` if a task of this process holds ``uuid`` (see ``_released``)."""
+        with self._lock:
+            if (self.host, uuid) in task_mod.HELD:
+                self._parked[uuid] = event
+                return True
+        return False
+
+    def _on_event(self, uuid: str, stack_id: str | None, state: str | None,
+                  updated: str | None) -> None:
+        # The conductor that started the action may still hold the cluster
+        # (Heat can finish before the start is written down). Held here: park
+        # the event for the holder's release. Held by another conductor: retry
+        # briefly; polling catches anything later.
+        for attempt in range(20):
+            try:
+                with self._task(None, uuid) as task:
+                    args = task.args
+                    if operations.STARTED not in args or args.get(operations.STACK) != stack_id:
+                        return
+                    outcome = operations.outcome_of(task.cluster.operation, args, state, updated)
+                    if outcome is not None:
+                        operations.finish(task, outcome, stack_id=stack_id)
+                    return
+            except task_mod.ClusterLocked:
+                if self._park(uuid, (stack_id, state, updated)):
+                    return
+                time.sleep(0.05 * (attempt + 1))
+            except exception.ClusterNotFound:
+                return
+            except Exception:
+                LOG.exception('Handling Heat event for cluster %s failed', uuid)
+                return
+
+    # -- units of work (under the reservation) ------------------------------------
+    def _finish(self, uuid: str, stack_id: str, outcome: str) -> None:
+        with self._task(None, uuid) as task:
+            if task.args.get(operations.STACK) == stack_id and operations.STARTED in task.args:
+                operations.finish(task, outcome, stack_id=stack_id)
+
+    def _confirm_gone(self, uuid: str, stack_id: str | None) -> None:
+        with self._task(None, uuid) as task:
+            args = task.args
+            if operations.STARTED not in args or args.get(operations.STACK) != stack_id:
+                return
+            if stack_id and stack_id != 'none':
+                try:
+                    stack = operations.heat_for(task.cluster).get_stack(
+                        stack_id, resolve_outputs=False)
+                except heat.NotFound:
+                    stack = None
+                if stack is not None:
+                    outcome = operations.outcome_of(task.cluster.operation, args,
+                                                    stack.stack_status,
+                                                    getattr(stack, 'updated_time', None))
+                    if outcome is not None:
+                        operations.finish(task, outcome, stack_id=stack_id)
+                    return
+            operations.finish(task, operations.GONE, stack_id=stack_id)
+
+    def _deadline(self, uuid: str) -> None:
+        with self._task(None, uuid) as task:
+            deadline = task.cluster.deadline
+            if task.cluster.operation and deadline is not None and deadline < task_mod.utcnow():
+                operations.deadline_passed(task)
+
+    def _submit(self, uuid: str, func: Callable, *args: Any) -> None:
+        """Run ``func`` on the pool unless work on ``uuid`` is already queued here."""
+        with self._lock:
+            if uuid in self._inflight:
+                return
+            self._inflight.add(uuid)
+
+        def run() -> None:
+            try:
+                func(*args)
+            except (task_mod.ClusterLocked, exception.ClusterNotFound):
+                pass
+            except Exception:
+                LOG.exception('Work on cluster %s failed; the next pass retries', uuid)
+            finally:
+                with self._lock:
+                    self._inflight.discard(uuid)
+
+        self._executor.submit(run)
+
+    def stop(self) -> None:
+        """Stop taking work; wait for what runs."""
+        self._executor.shutdown(wait=True)
+        self._events.shutdown(wait=True)
+
+
+class HeatNotificationEndpoint:
+    """oslo.messaging notification endpoint for Heat's stack notifications."""
+
+    filter_rule = messaging.NotificationFilter(event_type=r'^orchestration\.stack\.')
+
+    def __init__(self, engine: ClusterEngine) -> None:
+        self.engine = engine
+
+    def info(self, ctxt: Any, publisher_id: str, event_type: str, payload: dict,
+             metadata: dict) -> Any:
+        self.engine.handle_heat_event(event_type, payload or {})
+        return messaging.NotificationResult.HANDLED
+
+    error = info
+
+
+def start_heat_listener(engine: ClusterEngine, conf: Any) -> Any | None:
+    """Listen to Heat's notifications (``[conductor] heat_notifications*``); None if off."""
+    opts = conf.conductor
+    if not opts.heat_notifications:
+        return None
+    url = opts.heat_notifications_url or conf.transport_url
+    transport = messaging.get_notification_transport(conf, url=url)
+    targets = [messaging.Target(topic=opts.heat_notifications_topic,
+                                exchange=opts.heat_notifications_exchange)]
+    listener = messaging.get_notification_listener(
+        transport, targets, [HeatNotificationEndpoint(engine)], executor='threading',
+        pool=opts.heat_notifications_pool)
+    listener.start()
+    listener._ml_transport = transport  # closed in stop_heat_listener
+    return listener
+
+
+def stop_heat_listener(listener: Any) -> None:
+    """Stop a listener made by :func:`start_heat_listener`."""
+    if listener is None:
+        return
+    listener.stop()
+    listener.wait()
+    listener._ml_transport.cleanup()

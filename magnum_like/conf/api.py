@@ -1,0 +1,29 @@
+"""[api] options: the REST service."""
+from oslo_config import cfg
+
+GROUP = 'api'
+
+opts = [
+    cfg.HostAddressOpt('host', default='127.0.0.1', help='Address the API listens on.'),
+    cfg.PortOpt('port', default=9511, help='Port the API listens on.'),
+    cfg.IntOpt('max_limit', default=1000, min=1,
+               help='Largest page a collection returns, whatever limit a client asks for.'),
+    cfg.StrOpt('auth_strategy', default='keystone', choices=('keystone', 'noauth'),
+               help='keystone: validate tokens with keystonemiddleware. noauth: trust the '
+                    'X-Project-Id/X-User-Id/X-Roles headers (local development only).'),
+    cfg.IntOpt('threads', default=16, min=1,
+               help='Worker threads of the built-in WSGI server.'),
+    cfg.BoolOpt('enabled_ssl', default=False, help='Serve HTTPS.'),
+    cfg.StrOpt('ssl_cert_file', help='Certificate file for HTTPS.'),
+    cfg.StrOpt('ssl_key_file', help='Private key file for HTTPS.'),
+    cfg.StrOpt('public_endpoint',
+               help='Base URL put in links and Location headers (default: the request host URL).'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(opts, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: opts}

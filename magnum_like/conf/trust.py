@@ -1,0 +1,36 @@
+"""[trust] options: the per-cluster trustee users and trusts (spec §7)."""
+from oslo_config import cfg
+
+GROUP = 'trust'
+
+opts = [
+    cfg.StrOpt('trustee_domain_id', help='Id of the domain holding the trustee users.'),
+    cfg.StrOpt('trustee_domain_name', help='Name of that domain (when no id is given).'),
+    cfg.StrOpt('trustee_domain_admin_id',
+               help='Id of the user that manages users in the trustee domain.'),
+    cfg.StrOpt('trustee_domain_admin_name', help='Name of that user (when no id is given).'),
+    cfg.StrOpt('trustee_domain_admin_password', secret=True, help='Password of that user.'),
+    cfg.StrOpt('trustee_domain_admin_domain_id',
+               help='Domain of the admin user (defaults to the trustee domain).'),
+    cfg.StrOpt('trustee_domain_admin_domain_name', help='Name of that domain.'),
+    cfg.ListOpt('roles', default=[],
+                help='Roles the trust delegates; empty: the roles the owner has in the project.'),
+    cfg.BoolOpt('cluster_user_trust', default=False,
+                help='Hand the trust id to the cluster nodes (needed by the OpenStack cloud '
+                     'provider); off, the nodes get only the trustee user.'),
+    cfg.StrOpt('trustee_keystone_interface', default='public',
+               help='Keystone interface the nodes use.'),
+    cfg.StrOpt('trustee_keystone_region_name', help='Keystone region the nodes use.'),
+    cfg.ListOpt('trustee_password_encryption_key', secret=True, default=[],
+                help='Fernet key(s) encrypting trustee passwords in the database (first '
+                     'encrypts, all decrypt). Empty: [certificates] '
+                     'x509keypair_encryption_key. Trusts need one of them.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(opts, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: opts}

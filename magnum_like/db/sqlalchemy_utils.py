@@ -1,0 +1,335 @@
+"""Engine and query plumbing behind ``magnum_like.db.api``.
+
+Holds the oslo.db enginefacade transaction context (configured lazily from
+``[database]``, or explicitly by tests) and the one pagination / filter /
+CRUD helper set that every resource in the API uses.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import threading
+from typing import Any, Callable
+
+from oslo_db import exception as db_exc
+from oslo_db.sqlalchemy import enginefacade
+from oslo_db.sqlalchemy import utils as db_utils
+from oslo_utils import uuidutils
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from magnum_like.common import exception
+from magnum_like import conf
+from magnum_like.db import models
+
+CONF = conf.CONF
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """Create the directory of a file-based SQLite database if it is missing."""
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == 'sqlite' and parsed.database not in (None, '', ':memory:'):
+        os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
+
+
+#: Milliseconds a SQLite writer waits for the database lock before giving up (503).
+SQLITE_BUSY_TIMEOUT_MS = 10000
+
+#: Whether the transaction the current thread is opening writes (see ``writer``).
+_WRITING: contextvars.ContextVar[bool] = contextvars.ContextVar('magnum_like_db_writing',
+                                                                default=False)
+
+
+class DatabaseBusy(exception.ServiceUnavailable, db_exc.DBDeadlock):
+    """The database stayed locked (SQLite) or a lock wait failed (deadlock, timeout): 503.
+
+    Also a ``DBDeadlock``, so ``wrap_db_retry(retry_on_deadlock=True)`` and
+    callers that retry deadlocks still do.
+    """
+
+
+def _is_lock_error(error: Exception) -> bool:
+    if isinstance(error, DatabaseBusy):
+        return False
+    if isinstance(error, db_exc.DBDeadlock):
+        return True
+    return isinstance(error, sa.exc.OperationalError) and 'database is locked' in str(error)
+
+
+def _setup_sqlite(engine: sa.engine.Engine) -> None:
+    """Make SQLite writers queue instead of failing with "database is locked".
+
+    oslo.db opens every SQLite transaction with a plain (deferred) ``BEGIN``: a
+    transaction that reads, then writes must upgrade its shared lock, and SQLite
+    refuses that at once (no busy wait) while another writer is active. Write
+    transactions (``writer()``) therefore start with ``BEGIN IMMEDIATE``, which
+    takes the write lock up front and waits up to the busy timeout for it; file
+    databases use WAL journaling, so readers neither block nor are blocked by
+    the writer.
+    """
+    database = engine.url.database
+    file_db = database not in (None, '', ':memory:') and not database.startswith('file::memory:')
+
+    wal = [not file_db]   # done: the journal mode is stored in the database file
+
+    @sa.event.listens_for(engine, 'connect')
+    def _sqlite_connect(dbapi_con, con_record):
+        dbapi_con.execute('PRAGMA busy_timeout = %d' % SQLITE_BUSY_TIMEOUT_MS)
+        if not wal[0]:
+            # Costly (a lock and a file check), so only on the engine's first connection.
+            mode = dbapi_con.execute('PRAGMA journal_mode = WAL').fetchone()
+            wal[0] = bool(mode) and str(mode[0]).lower() == 'wal'
+
+    # oslo.db's own listener emits a plain BEGIN (and its commit/rollback
+    # listeners clear the ``in_transaction`` mark): this one replaces it.
+    for listener in list(engine.dispatch.begin):
+        if getattr(listener, '__name__', '') == '_sqlite_emit_begin':
+            sa.event.remove(engine, 'begin', listener)
+
+    @sa.event.listens_for(engine, 'begin')
+    def _sqlite_begin(conn):
+        if 'in_transaction' not in conn.info:
+            conn.exec_driver_sql('BEGIN IMMEDIATE' if _WRITING.get() else 'BEGIN')
+            conn.info['in_transaction'] = True
+
+
+class _Facade:
+    """The process's transaction context, created on first use."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.context: enginefacade._TransactionContextManager | None = None
+        self.url: str | None = None
+
+    def get(self) -> Any:
+        with self.lock:
+            if self.context is None:
+                url = self.url or CONF.database.connection
+                ensure_sqlite_directory(url)
+                context = enginefacade.transaction_context()
+                # thread_checkin: oslo.db's time.sleep(0) on every checkin is for
+                # eventlet; the API and conductors use real threads.
+                context.configure(connection=url, expire_on_commit=False, thread_checkin=False)
+                if sa.engine.make_url(url).get_backend_name() == 'sqlite':
+                    _setup_sqlite(context.writer.get_engine())
+                self.context = context
+            return self.context
+
+    def reset(self, url: str | None = None) -> None:
+        with self.lock:
+            old, self.context, self.url = self.context, None, url
+        if old is not None:
+            old.dispose_pool()
+
+
+_FACADE = _Facade()
+
+
+class _DBContext:
+    """A throw-away holder enginefacade attaches its per-call state to."""
+
+
+def configure(url: str) -> None:
+    """Use ``url`` from now on (tests), dropping the current engine."""
+    _FACADE.reset(url)
+
+
+def reset_engine() -> None:
+    """Forget the engine; the next call reads ``[database] connection`` again."""
+    _FACADE.reset(None)
+
+
+def get_engine() -> sa.engine.Engine:
+    """The writer engine (for tests and tools that need raw SQL)."""
+    return _FACADE.get().writer.get_engine()
+
+
+@contextlib.contextmanager
+def _transaction(manager: Any, writing: bool) -> Any:
+    token = _WRITING.set(writing)
+    try:
+        with manager.using(_DBContext()) as session:
+            yield session
+    except (db_exc.DBDeadlock, sa.exc.OperationalError) as error:
+        if _is_lock_error(error):
+            raise DatabaseBusy(service='The database',
+                               reason='it is busy (locked by concurrent requests); '
+                                      'retry later') from error
+        raise
+    finally:
+        _WRITING.reset(token)
+
+
+def writer() -> Any:
+    """A write transaction: ``with writer() as session:`` commits on success.
+
+    On SQLite it starts with ``BEGIN IMMEDIATE``. A lock that cannot be had
+    (SQLite busy timeout, a deadlock or lock wait timeout elsewhere) raises
+    :class:`DatabaseBusy` (HTTP 503).
+    """
+    return _transaction(_FACADE.get().writer, True)
+
+
+def reader() -> Any:
+    """A read-only transaction: ``with reader() as session:``.
+
+    :raises DatabaseBusy: as :func:`writer`.
+    """
+    return _transaction(_FACADE.get().reader, False)
+
+
+# -- values -------------------------------------------------------------------
+
+def column_names(model: type[models.Base]) -> list[str]:
+    """The model's column names, in table order."""
+    return list(model.__table__.columns.keys())
+
+
+def set_values(obj: models.Base, values: dict[str, Any], *, allow_id: bool = False) -> None:
+    """Assign ``values`` to ``obj``, refusing keys that are not columns.
+
+    :raises InvalidParameterValue: a key is unknown, or is ``id`` when not allowed.
+    """
+    allowed = set(column_names(type(obj)))
+    if not allow_id:
+        allowed.discard('id')
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        raise exception.InvalidParameterValue(
+            err='Unknown or read-only %s fields: %s' % (obj.__tablename__, ', '.join(unknown)))
+    for key, value in values.items():
+        setattr(obj, key, value)
+
+
+# -- queries ------------------------------------------------------------------
+
+def project_filter(query: orm.Query, model: type[models.Base], context: Any) -> orm.Query:
+    """Limit ``query`` to the caller's project unless the context lists all tenants."""
+    if getattr(context, 'all_tenants', False):
+        return query
+    return query.filter(model.project_id == context.project_id)
+
+
+def apply_filters(query: orm.Query, model: type[models.Base],
+                  filters: dict[str, Any] | None) -> orm.Query:
+    """Equality filters on columns; a list, tuple or set value means "any of".
+
+    :raises InvalidParameterValue: a filter names no column.
+    """
+    for key, value in (filters or {}).items():
+        if key not in model.__table__.columns:
+            raise exception.InvalidParameterValue(err='Unknown filter: %s' % key)
+        column = getattr(model, key)
+        if isinstance(value, (list, tuple, set, frozenset)):
+            query = query.filter(column.in_(list(value)))
+        elif value is None:
+            query = query.filter(column.is_(None))
+        else:
+            query = query.filter(column == value)
+    return query
+
+
+def paginate(query: orm.Query, model: type[models.Base], *, limit: int | None = None,
+             marker: Any = None, sort_key: str | None = None, sort_dir: str | None = None,
+             marker_column: str = 'uuid', as_rows: bool = False) -> list:
+    """One page of ``query``: sorted by ``sort_key`` then ``id``, after ``marker``.
+
+    :param marker: value of ``marker_column`` of the previous page's last row.
+    :param as_rows: return read-only rows of the table's columns (named tuples:
+        ``row.uuid``, ``row._asdict()``; no ORM objects built, for pages of
+        many rows) instead of model objects.
+    :raises InvalidSortKey: ``sort_key`` is not a column of the table.
+    :raises InvalidParameterValue: bad ``sort_dir``, ``limit`` or unknown ``marker``.
+    """
+    columns = column_names(model)
+    sort_key = sort_key or 'id'
+    if sort_key not in columns:
+        raise exception.InvalidSortKey(key=sort_key, allowed=', '.join(columns))
+    sort_dir = sort_dir or 'asc'
+    if sort_dir not in ('asc', 'desc'):
+        raise exception.InvalidParameterValue(
+            err="Invalid sort direction: %s. Acceptable values are 'asc' or 'desc'" % sort_dir)
+    if limit is not None and limit < 1:
+        raise exception.InvalidParameterValue(err='Limit must be positive')
+    marker_row = None
+    if marker is not None:
+        if marker_column == 'id':
+            try:
+                marker = int(marker)
+            except (TypeError, ValueError):
+                raise exception.InvalidParameterValue(err='Invalid marker: %s' % marker)
+        marker_row = query.filter(getattr(model, marker_column) == marker).first()
+        if marker_row is None:
+            raise exception.InvalidParameterValue(err='Invalid marker: %s' % marker)
+    sort_keys = [sort_key] if sort_key == 'id' else [sort_key, 'id']
+    if as_rows:
+        query = query.with_entities(*model.__table__.columns)
+    query = db_utils.paginate_query(query, model, limit, sort_keys, marker=marker_row,
+                                    sort_dir=sort_dir)
+    if as_rows:
+        # Plain Core execution: the ORM's row loading costs more than the fetch.
+        return query.session.connection().execute(query.statement).all()
+    return query.all()
+
+
+def one_or_raise(query: orm.Query, not_found: Callable[[], Exception]) -> Any:
+    """The single row of ``query``, or raise ``not_found()``."""
+    row = query.one_or_none()
+    if row is None:
+        raise not_found()
+    return row
+
+
+def one_by_name(query: orm.Query, model: type[models.Base], name: str, *, resource: str,
+                not_found: Callable[[], Exception]) -> Any:
+    """The one row named ``name``.
+
+    :raises ConflictMultipleResources: several rows carry that name.
+    """
+    rows = query.filter(model.name == name).limit(2).all()
+    if not rows:
+        raise not_found()
+    if len(rows) > 1:
+        raise exception.ConflictMultipleResources(resource=resource, name=name)
+    return rows[0]
+
+
+def create(model: type[models.Base], values: dict[str, Any], *,
+           already_exists: Callable[[dict], Exception], with_uuid: bool = True) -> Any:
+    """Insert a row and return it, detached.
+
+    :param with_uuid: generate ``uuid`` when missing.
+    :raises: ``already_exists(values)`` on a unique-constraint violation.
+    """
+    values = dict(values)
+    if with_uuid and not values.get('uuid'):
+        values['uuid'] = uuidutils.generate_uuid()
+    obj = model()
+    set_values(obj, values, allow_id=True)
+    try:
+        with writer() as session:
+            session.add(obj)
+            session.flush()
+    except db_exc.DBDuplicateEntry:
+        raise already_exists(values)
+    return obj
+
+
+def update(model: type[models.Base], criteria: dict[str, Any], values: dict[str, Any], *,
+           not_found: Callable[[], Exception]) -> Any:
+    """Change one row (locked while it changes) and return it, detached."""
+    with writer() as session:
+        obj = one_or_raise(session.query(model).filter_by(**criteria).with_for_update(),
+                           not_found)
+        set_values(obj, values)
+        session.flush()
+    return obj
+
+
+def destroy(model: type[models.Base], criteria: dict[str, Any], *,
+            not_found: Callable[[], Exception]) -> None:
+    """Delete one row."""
+    with writer() as session:
+        if not session.query(model).filter_by(**criteria).delete(synchronize_session=False):
+            raise not_found()

@@ -1,0 +1,159 @@
+"""``[api] auth_strategy = keystone``: keystonemiddleware against a real Keystone.
+
+A Keystone from PyPI runs on loopback (``tests/fixtures/keystone.py``) with the
+service registered in its catalog as ``container-infra``. ``magnum-like-api``
+runs as a process validating tokens with keystonemiddleware, and the unmodified
+``openstack coe`` client authenticates with a password and finds the API in
+the catalog, as users do.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from tests.fixtures import keystone as keystone_fixture
+
+BIN = os.path.dirname(sys.executable)
+PASSWORD = 'member-secret'
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope='module')
+def keystone():
+    server = keystone_fixture.KeystoneServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope='module')
+def api(tmp_path_factory, keystone):
+    """The API in keystone mode, in the catalog, plus a member of another project."""
+    tmp = tmp_path_factory.mktemp('ks')
+    port = _free_port()
+    url = 'http://127.0.0.1:%d' % port
+    admin = keystone.admin_session()
+    ks = keystone.url
+
+    def post(path, body):
+        resp = admin.post(ks + path, json=body, raise_exc=False)
+        assert resp.status_code in (200, 201), resp.text
+        return resp.json()
+
+    service = post('/services', {'service': {'type': 'container-infra', 'name': 'magnum'}})
+    post('/endpoints', {'endpoint': {'service_id': service['service']['id'],
+                                     'interface': 'public', 'region_id': 'RegionOne',
+                                     'url': url + '/v1'}})
+    project = post('/projects', {'project': {'name': 'tenant-b', 'domain_id': 'default'}})
+    user = post('/users', {'user': {'name': 'bob', 'password': PASSWORD,
+                                    'domain_id': 'default'}})
+    roles = admin.get(ks + '/roles?name=member').json()['roles']
+    resp = admin.put(ks + '/projects/%s/users/%s/roles/%s' % (
+        project['project']['id'], user['user']['id'], roles[0]['id']), raise_exc=False)
+    assert resp.status_code in (200, 204), resp.text
+
+    config = tmp / 'magnum_like.conf'
+    config.write_text('\n'.join([
+        '[DEFAULT]', 'state_path = %s' % tmp, 'log_file = %s' % (tmp / 'api.log'),
+        '[api]', 'host = 127.0.0.1', 'port = %d' % port, 'auth_strategy = keystone',
+        '[database]', 'connection = sqlite:///%s' % (tmp / 'api.sqlite'),
+        '[cluster_template]', 'validate_cloud_resources = false',
+        '[keystone_authtoken]', 'www_authenticate_uri = %s' % ks, 'auth_url = %s' % ks,
+        'auth_type = password', 'username = admin',
+        'password = %s' % keystone_fixture.ADMIN_PASSWORD, 'project_name = admin',
+        'user_domain_id = default', 'project_domain_id = default',
+        'service_token_roles_required = false',
+    ]) + '\n')
+    subprocess.run([os.path.join(BIN, 'magnum-like-db-manage'), '--config-file', str(config),
+                    'upgrade'], check=True, capture_output=True, timeout=120, cwd='/')
+    proc = subprocess.Popen([os.path.join(BIN, 'magnum-like-api'), '--config-file',
+                             str(config)], cwd='/', stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(url + '/', timeout=1)
+            break
+        except requests.ConnectionError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail('magnum-like-api did not start:\n%s'
+                            % proc.stdout.read().decode(errors='replace'))
+            time.sleep(0.1)
+    yield {'url': url, 'keystone': ks, 'log': tmp / 'api.log'}
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(30)
+
+
+def _token(keystone_url: str, user: str, password: str, project: str) -> str:
+    body = {'auth': {'identity': {'methods': ['password'], 'password': {'user': {
+        'name': user, 'password': password, 'domain': {'id': 'default'}}}},
+        'scope': {'project': {'name': project, 'domain': {'id': 'default'}}}}}
+    resp = requests.post(keystone_url + '/auth/tokens', json=body, timeout=30)
+    assert resp.status_code == 201, resp.text
+    return resp.headers['X-Subject-Token']
+
+
+def _openstack(api, user, password, project, *args):
+    env = dict(os.environ, OS_AUTH_URL=api['keystone'], OS_USERNAME=user,
+               OS_PASSWORD=password, OS_PROJECT_NAME=project, OS_USER_DOMAIN_ID='default',
+               OS_PROJECT_DOMAIN_ID='default', OS_IDENTITY_API_VERSION='3',
+               OS_REGION_NAME='RegionOne')
+    for key in ('OS_CLOUD', 'OS_TOKEN', 'OS_ENDPOINT', 'OS_AUTH_TYPE'):
+        env.pop(key, None)
+    return subprocess.run([os.path.join(BIN, 'openstack'), *args], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_public_documents_need_no_token(api):
+    assert requests.get(api['url'] + '/', timeout=10).status_code == 200
+    assert requests.get(api['url'] + '/v1', timeout=10).status_code == 200
+
+
+def test_missing_or_bad_token_is_401_with_the_error_body(api):
+    for headers in ({}, {'X-Auth-Token': 'not-a-token'}):
+        resp = requests.get(api['url'] + '/v1/clustertemplates', headers=headers, timeout=30)
+        assert resp.status_code == 401
+        error = resp.json()['errors'][0]
+        assert error['status'] == 401 and error['title']
+
+
+def test_token_scopes_the_request_to_its_project(api):
+    admin = {'X-Auth-Token': _token(api['keystone'], 'admin',
+                                    keystone_fixture.ADMIN_PASSWORD, 'admin')}
+    bob = {'X-Auth-Token': _token(api['keystone'], 'bob', PASSWORD, 'tenant-b')}
+    body = {'name': 'bobs', 'coe': 'kubernetes', 'image_id': 'fedora-atomic-latest'}
+    created = requests.post(api['url'] + '/v1/clustertemplates', json=body, headers=bob,
+                            timeout=30)
+    assert created.status_code == 201, created.text
+    assert created.json()['project_id'] != 'admin'
+    # bob may not publish (clustertemplate:publish is admin only)
+    public = requests.post(api['url'] + '/v1/clustertemplates', headers=bob, timeout=30,
+                           json=dict(body, name='pub', public=True))
+    assert public.status_code == 403
+    # the admin sees bob's template across projects
+    listed = requests.get(api['url'] + '/v1/clustertemplates', headers=admin, timeout=30)
+    assert 'bobs' in [t['name'] for t in listed.json()['clustertemplates']]
+
+
+def test_openstack_client_with_password_and_catalog(api):
+    created = _openstack(api, 'bob', PASSWORD, 'tenant-b', 'coe', 'cluster', 'template',
+                         'create', 'via-osc', '--coe', 'kubernetes', '--image',
+                         'fedora-atomic-latest', '--external-network', 'public')
+    assert created.returncode == 0, created.stderr
+    listed = _openstack(api, 'bob', PASSWORD, 'tenant-b', 'coe', 'cluster', 'template',
+                        'list', '-f', 'json')
+    assert listed.returncode == 0, listed.stderr
+    assert 'via-osc' in [t['name'] for t in json.loads(listed.stdout)]

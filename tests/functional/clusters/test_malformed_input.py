@@ -1,0 +1,42 @@
+"""No 5xx for malformed input on the cluster, node-group, quota and stats routes."""
+from __future__ import annotations
+
+import pytest
+
+from tests.functional.clusters.helpers import CL, create, finish
+
+pytestmark = pytest.mark.usefixtures('clean_db')
+
+BODIES = ['', 'not json', '[]', '"text"', '42', 'null', '{"a":', '[{"op": 1}]', '{}',
+          '[1, 2]', '{"node_count": {"x": 1}}', '{"name": []}', '\xff\xfe']
+
+
+@pytest.fixture
+def paths(member, template):
+    uuid = create(member, template)
+    finish(uuid, api_address='https://10.0.0.1:6443')
+    return [
+        ('POST', CL), ('PATCH', CL + '/' + uuid), ('POST', CL + '/' + uuid + '/actions/resize'),
+        ('POST', CL + '/' + uuid + '/actions/upgrade'),
+        ('POST', CL + '/' + uuid + '/nodegroups'),
+        ('PATCH', CL + '/' + uuid + '/nodegroups/default-worker'),
+        ('POST', '/v1/quotas'), ('PATCH', '/v1/quotas/project-a/Cluster'),
+    ]
+
+
+def test_malformed_bodies_are_4xx(admin, paths):
+    for method, path in paths:
+        for body in BODIES:
+            resp = admin.request(method, path, data=body.encode('utf-8', 'surrogateescape'))
+            assert 400 <= resp.status_code < 500, (method, path, body, resp.status_code,
+                                                   resp.text)
+
+
+@pytest.mark.parametrize('query', [
+    CL + '?limit=abc', CL + '?limit=-1', CL + '/detail?marker=%00', CL + '?sort_key=%27',
+    CL + '/%20', CL + '/' + 'x' * 300, '/v1/stats?project_id=', '/v1/quotas?limit=x',
+    '/v1/quotas/a', '/v1/quotas/a/b/c', CL + '/x/nodegroups?limit=0',
+])
+def test_malformed_queries_are_4xx(admin, member, template, query):
+    resp = admin.get(query)
+    assert resp.status_code < 500, (query, resp.status_code, resp.text)

@@ -1,0 +1,101 @@
+"""Issue 5: the Kubernetes driver, multi-master behind an Octavia load balancer.
+
+3 masters + 5 workers reach CREATE_COMPLETE with ``api_address`` the load
+balancer's VIP on 6443 (checked in the simulator's Octavia); a resize naming a
+server id (as the cluster autoscaler does) removes exactly that server
+(checked in Nova); an upgrade with ``--max-batch-size 2`` replaces nodes in
+batches of at most 2 (the simulator's ``rolling_batches``); delete leaves no
+stack, server, volume, port or load balancer behind.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from tests.functional.e2e.helpers import Dev
+
+
+def _template(dev: Dev, name: str, kube_tag: str) -> None:
+    dev.ok('coe', 'cluster', 'template', 'create', name, '--coe', 'kubernetes',
+           '--image', 'fedora-atomic-latest', '--external-network', 'public',
+           '--flavor', 'm1.small', '--master-flavor', 'm1.medium', '--keypair', 'default',
+           '--docker-volume-size', '5', '--master-lb-enabled',
+           '--labels', 'kube_tag=%s,master_lb_floating_ip_enabled=false' % kube_tag)
+
+
+def _workers(dev: Dev, prefix: str) -> dict[str, str]:
+    """Worker server id → name, from the simulator's Nova."""
+    return {s['id']: s['name'] for s in dev.servers() if s['name'].startswith(prefix + '-node-')}
+
+
+def test_multi_master_cluster_with_load_balancer(dev):
+    _template(dev, 'k8s-ha', 'v1.15.7')
+    _template(dev, 'k8s-ha-1.16', 'v1.16.3')
+    err = dev.fails('coe', 'cluster', 'create', 'bad', '--cluster-template', 'k8s-ha',
+                    '--master-count', '2', '--node-count', '1')
+    assert '400' in err and 'master_count' in err
+
+    dev.ok('coe', 'cluster', 'create', 'ha', '--cluster-template', 'k8s-ha',
+           '--master-count', '3', '--node-count', '5')
+    cluster = dev.wait('ha')
+    assert cluster['status'] == 'CREATE_COMPLETE', cluster
+    assert len(cluster['master_addresses']) == 3 and len(cluster['node_addresses']) == 5
+    prefix = '%s-%s' % (cluster['name'], cluster['uuid'].split('-')[0])
+
+    # The API address is the load balancer's VIP.
+    [lb] = dev.loadbalancers()
+    assert lb['name'] == prefix + '-api' and lb['provisioning_status'] == 'ACTIVE'
+    assert cluster['api_address'] == 'https://%s:6443' % lb['vip_address']
+    assert len(lb['listeners']) == 1 and len(lb['pools']) == 1
+    masters = [s for s in dev.servers() if s['name'].startswith(prefix + '-master-')]
+    assert len(masters) == 3
+    workers = _workers(dev, prefix)
+    assert len(workers) == 5
+    assert dev.state()['counts']['volumes'] == 3 + 5  # docker volumes of every node
+
+    # The autoscaler's way: name the server to remove by its id.
+    victim = sorted(workers, key=workers.get)[2]
+    dev.ok('coe', 'cluster', 'resize', 'ha', '4', '--nodes-to-remove', victim)
+    cluster = dev.wait('ha')
+    assert cluster['status'] == 'UPDATE_COMPLETE', cluster
+    after = _workers(dev, prefix)
+    assert set(after) == set(workers) - {victim}
+    assert len(cluster['node_addresses']) == 4
+
+    # Down to 2, naming one more: it is among those removed.
+    victim = sorted(after, key=after.get)[0]
+    dev.ok('coe', 'cluster', 'resize', 'ha', '2', '--nodes-to-remove', victim)
+    cluster = dev.wait('ha')
+    assert cluster['status'] == 'UPDATE_COMPLETE', cluster
+    remaining = _workers(dev, prefix)
+    assert len(remaining) == 2 and victim not in remaining and set(remaining) < set(after)
+    assert cluster['node_count'] == 2 and len(cluster['node_addresses']) == 2
+
+    # A node that is not in the cluster is refused (the stack is untouched).
+    dev.ok('coe', 'cluster', 'resize', 'ha', '1', '--nodes-to-remove', '10.99.99.99')
+    cluster = dev.wait('ha')
+    assert cluster['status'] == 'UPDATE_FAILED' and '10.99.99.99' in cluster['status_reason']
+    assert set(_workers(dev, prefix)) == set(remaining)
+    assert cluster['node_count'] == 2
+
+    # Upgrade, two nodes at a time.
+    dev.ok('coe', 'cluster', 'upgrade', 'ha', 'k8s-ha-1.16', '--max-batch-size', '2')
+    cluster = dev.wait('ha')
+    assert cluster['status'] == 'UPDATE_COMPLETE', cluster
+    assert cluster['coe_version'] == 'v1.16.3'
+    batches = dev.sim_get('/_sim/rolling_batches')['batches']
+    assert batches, 'the upgrade replaced no node'
+    assert max(b['size'] for b in batches) <= 2, batches
+    assert {b['resource'] for b in batches} <= {'kube_masters', 'kube_minions'}
+    assert sum(b['size'] for b in batches if b['resource'] == 'kube_minions') == 2
+    assert sum(b['size'] for b in batches if b['resource'] == 'kube_masters') == 3
+    assert urlparse(cluster['api_address']).hostname == dev.loadbalancers()[0]['vip_address']
+
+    dev.ok('coe', 'cluster', 'delete', 'ha')
+    assert dev.wait('ha')['status'] == 'NOT_FOUND'
+    state = dev.state()
+    assert state['stack_total'] == 0 and state['nested_stacks'] == 0, state
+    counts = state['counts']
+    for kind in ('servers', 'volumes', 'loadbalancers', 'ports', 'floatingips',
+                 'security_groups', 'routers'):
+        assert counts[kind] == 0, (kind, counts)
+    assert dev.servers() == [] and dev.loadbalancers() == []
