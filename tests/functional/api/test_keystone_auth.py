@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from tests.fixtures import keystone as keystone_fixture
+from tests.fixtures.cli import openstack_env
 
 BIN = os.path.dirname(sys.executable)
 PASSWORD = 'member-secret'
@@ -107,12 +108,10 @@ def _token(keystone_url: str, user: str, password: str, project: str) -> str:
 
 
 def _openstack(api, user, password, project, *args):
-    env = dict(os.environ, OS_AUTH_URL=api['keystone'], OS_USERNAME=user,
-               OS_PASSWORD=password, OS_PROJECT_NAME=project, OS_USER_DOMAIN_ID='default',
-               OS_PROJECT_DOMAIN_ID='default', OS_IDENTITY_API_VERSION='3',
-               OS_REGION_NAME='RegionOne')
-    for key in ('OS_CLOUD', 'OS_TOKEN', 'OS_ENDPOINT', 'OS_AUTH_TYPE'):
-        env.pop(key, None)
+    env = openstack_env(OS_AUTH_URL=api['keystone'], OS_USERNAME=user,
+                        OS_PASSWORD=password, OS_PROJECT_NAME=project,
+                        OS_USER_DOMAIN_ID='default', OS_PROJECT_DOMAIN_ID='default',
+                        OS_IDENTITY_API_VERSION='3', OS_REGION_NAME='RegionOne')
     return subprocess.run([os.path.join(BIN, 'openstack'), *args], env=env,
                           capture_output=True, text=True, timeout=120)
 

@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from tests.fixtures import cloud as cloud_fixture
+from tests.fixtures.cli import openstack_env
 
 BIN = os.path.dirname(sys.executable)
 API = os.path.join(BIN, 'magnum-like-api')
@@ -83,8 +84,7 @@ def coe(api_process, *args, fmt_json=True, expect_ok=True):
            'coe', 'cluster', 'template', *args]
     if fmt_json:
         cmd += ['-f', 'json']
-    env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env,
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=openstack_env(),
                             cwd='/')
     if expect_ok:
         assert result.returncode == 0, (cmd, result.stdout, result.stderr)

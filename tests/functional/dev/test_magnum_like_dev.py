@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+from tests.fixtures.cli import openstack_env
+
 BIN = os.path.dirname(sys.executable)
 
 
@@ -49,7 +51,8 @@ def _stop(proc: subprocess.Popen) -> str:
 def _openstack(port: int, *args: str) -> subprocess.CompletedProcess:
     cmd = [os.path.join(BIN, 'openstack'), '--os-auth-type', 'none',
            '--os-endpoint', 'http://127.0.0.1:%d/v1' % port, *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                          env=openstack_env())
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ import urllib.request
 
 import pytest
 
+from tests.fixtures.cli import openstack_env
+
 BIN = os.path.dirname(sys.executable)
 STABLE = ('CREATE_COMPLETE', 'UPDATE_COMPLETE', 'CREATE_FAILED', 'UPDATE_FAILED',
           'DELETE_FAILED', 'ROLLBACK_COMPLETE', 'ROLLBACK_FAILED')
@@ -93,9 +95,8 @@ class Dev:
                '--os-endpoint', 'http://127.0.0.1:%d/v1' % self.port]
         if microversion:
             cmd += ['--os-container-infra-api-version', microversion]
-        env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
         return subprocess.run(cmd + list(args), capture_output=True, text=True,
-                              timeout=timeout, env=env)
+                              timeout=timeout, env=openstack_env())
 
     def ok(self, *args: str, **kwargs) -> str:
         result = self.run(*args, **kwargs)
