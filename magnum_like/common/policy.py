@@ -155,8 +155,21 @@ def reset() -> None:
 
 
 def _credentials(context: Any) -> dict[str, Any]:
+    """The policy credentials of ``context``, computed once per context and admin flag.
+
+    A request checks several rules; its identity does not change between them,
+    except ``is_admin``, which the API sets after the first check.
+    """
+    is_admin = bool(getattr(context, 'is_admin', False))
+    cached = getattr(context, '_policy_credentials', None)
+    if cached is not None and cached[0] == is_admin:
+        return cached[1]
     creds = dict(context.to_policy_values())
-    creds['is_admin'] = bool(getattr(context, 'is_admin', False))
+    creds['is_admin'] = is_admin
+    try:
+        context._policy_credentials = (is_admin, creds)
+    except AttributeError:
+        pass   # a context type that takes no new attributes: no cache
     return creds
 
 

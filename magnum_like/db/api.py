@@ -96,6 +96,44 @@ def get_cluster_template_by_uuid(context: Any, uuid: str) -> models.ClusterTempl
                                   _template_not_found(uuid))
 
 
+def _visible_template_statements() -> dict[str, sa.Select]:
+    """``SELECT`` of a template's columns by ``:uuid``, per visibility of the caller.
+
+    Built once: the read routes' fast path skips building an ORM query per call
+    (what :func:`_template_query` filters, as bound parameters).
+    """
+    select = sa.select(*_CT.__table__.columns).where(_CT.uuid == sa.bindparam('uuid'))
+    public = _CT.public == sa.true()
+    not_hidden = sa.or_(_CT.hidden == sa.false(), _CT.hidden.is_(None))
+    own = _CT.project_id == sa.bindparam('project_id')
+    return {'all': select,
+            'admin': select.where(sa.or_(own, public)),
+            'member': select.where(sa.or_(own, sa.and_(public, not_hidden)))}
+
+
+_VISIBLE_TEMPLATE = _visible_template_statements()
+
+
+def get_cluster_template_row(context: Any, uuid: str) -> Any:
+    """A visible template by uuid, as a read-only row of its columns.
+
+    The same answer as :func:`get_cluster_template_by_uuid` (``row.public``,
+    ``row._asdict()``) without building a model object: for read routes.
+
+    :raises ClusterTemplateNotFound:
+    """
+    if getattr(context, 'all_tenants', False):
+        statement = _VISIBLE_TEMPLATE['all']
+    else:
+        statement = _VISIBLE_TEMPLATE['admin' if context.is_admin else 'member']
+    with utils.reader() as session:
+        row = session.connection().execute(
+            statement, {'uuid': uuid, 'project_id': context.project_id}).first()
+    if row is None:
+        raise exception.ClusterTemplateNotFound(clustertemplate=uuid)
+    return row
+
+
 def get_cluster_template_by_name(context: Any, name: str) -> models.ClusterTemplate:
     """The one visible template named ``name``.
 

@@ -1,6 +1,8 @@
 """The ClusterTemplate resource as the API reads and writes it (spec §4.1)."""
 from __future__ import annotations
 
+import operator
+
 import wsme
 from wsme import types as wtypes
 
@@ -81,11 +83,36 @@ class ClusterTemplate(base.APIBase):
 
     @classmethod
     def rows_to_api_dicts(cls, rows, base_url: str) -> list[dict]:
-        """:meth:`to_api_dict` of every named-tuple row of a page (same columns)."""
+        """:meth:`to_api_dict` of every named-tuple row of a page (same columns).
+
+        The same documents, built for long pages: the positions of the API's
+        columns are found once per page, and each row is read by position.
+        """
         if not rows:
             return []
-        keys = rows[0]._fields
-        return [cls.to_api_dict(dict(zip(keys, row)), base_url) for row in rows]
+        fields_ = rows[0]._fields
+        keys = tuple(k for k in fields_ if k in _API_COLUMNS)
+        pick = operator.itemgetter(*(fields_.index(k) for k in keys))
+        created, updated, labels_at = (keys.index('created_at'), keys.index('updated_at'),
+                                       keys.index('labels'))
+        self_prefix = '%s/v1/clustertemplates/' % base_url.rstrip('/')
+        bookmark_prefix = '%s/clustertemplates/' % base_url.rstrip('/')
+        docs = []
+        for row in rows:
+            values = list(pick(row))
+            stamp = values[created]
+            values[created] = None if stamp is None else stamp.isoformat()
+            stamp = values[updated]
+            values[updated] = None if stamp is None else stamp.isoformat()
+            labels = values[labels_at]
+            if labels is not None and not all(type(v) is str for v in labels.values()):
+                values[labels_at] = fields.LabelsType.validate(labels)
+            doc = dict(zip(keys, values))
+            uuid = doc['uuid']
+            doc['links'] = [{'href': self_prefix + uuid, 'rel': 'self'},
+                            {'href': bookmark_prefix + uuid, 'rel': 'bookmark'}]
+            docs.append(doc)
+        return docs
 
 
 #: The attributes :meth:`ClusterTemplate.to_api_dict` copies from a row.

@@ -14,7 +14,7 @@ import time
 import uuid
 from typing import Any, Optional
 
-from magnum_like.cloudsim.heat import functions, template as tmpl
+from magnum_like.cloudsim.heat import functions, reporting, template as tmpl
 from magnum_like.cloudsim.heat.model import Resource, Stack
 from magnum_like.cloudsim.heat.resources import Handler, ResourceFailure, UnknownType, \
     build_handlers
@@ -558,64 +558,22 @@ class Engine:
     def _forget(self, stack: Stack) -> None:
         self.stacks.pop(stack.id, None)
 
-    # -- events and notifications ------------------------------------------------
+    # -- events, notifications and outputs (see ``reporting``) -------------------
 
     def _event(self, stack: Stack, res: Optional[Resource], action: str, status: str,
                reason: str) -> None:
-        stack.events.append({
-            "id": str(uuid.uuid4()), "time": now_iso(),
-            "resource_name": res.name.split("~")[0] if res else stack.name,
-            "physical_resource_id": (res.physical_id if res else stack.id) or "",
-            "resource_type": res.type if res else "OS::Heat::Stack",
-            "action": action, "status": status, "reason": reason,
-        })
+        reporting.record_event(stack, res, action, status, reason)
 
     def _notify(self, stack: Stack, phase: str) -> None:
-        if self.notifier is None or stack.parent_id is not None:
-            return
-        payload = {
-            "tenant_id": stack.project, "user_id": "cloudsim", "user_identity": "cloudsim",
-            "username": "cloudsim", "stack_identity": stack.id, "stack_name": stack.name,
-            "state": stack.state, "state_reason": stack.reason, "create_at": stack.created,
-            "updated_at": stack.updated, "tags": stack.tags or None,
-            "description": stack.template.get("description", ""),
-        }
-        level = "error" if phase == "error" else "info"
-        self.notifier.emit("orchestration.stack.%s.%s" % (stack.action.lower(), phase),
-                           payload, level)
-
-    # -- outputs ---------------------------------------------------------------
+        reporting.notify(self.notifier, stack, phase)
 
     def outputs(self, stack: Stack) -> list[dict[str, Any]]:
         """Resolve every output of ``stack`` (errors become ``output_error``)."""
-        scope = self.scope(stack)
-        result = []
-        for key, spec in (stack.template.get("outputs") or {}).items():
-            spec = spec if isinstance(spec, dict) else {"value": spec}
-            item: dict[str, Any] = {"output_key": key,
-                                    "description": spec.get("description", "No description given")}
-            try:
-                cond = spec.get("condition")
-                if cond is not None and not functions.evaluate_condition(cond, scope):
-                    item["output_value"] = None
-                else:
-                    item["output_value"] = functions.resolve(spec.get("value"), scope)
-            except tmpl.HeatError as exc:
-                item["output_value"] = None
-                item["output_error"] = exc.message
-            result.append(item)
-        return result
+        return reporting.resolve_outputs(stack, self.scope(stack))
 
     def output_value(self, stack: Stack, key: str) -> Any:
         """Resolve one output (``None`` if undefined or failing)."""
-        spec = (stack.template.get("outputs") or {}).get(key)
-        if spec is None:
-            return None
-        try:
-            value = spec.get("value") if isinstance(spec, dict) else spec
-            return functions.resolve(value, self.scope(stack))
-        except tmpl.HeatError:
-            return None
+        return reporting.resolve_output(stack, key, self.scope(stack))
 
     # -- snapshots -------------------------------------------------------------
 

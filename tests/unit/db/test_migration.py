@@ -66,6 +66,8 @@ def test_engine_created_lazily_in_missing_state_dir(tmp_path):
 def cli_conf(tmp_path):
     path = tmp_path / 'ml.conf'
     path.write_text('[database]\nconnection = sqlite:///%s\n' % (tmp_path / 'cli.sqlite'))
+    # A command line parsed by an earlier test would refuse the CLI option.
+    CONF.clear()
     yield str(path)
     CONF.clear()
     CONF.unregister_opt(db_manage.COMMAND_OPT)

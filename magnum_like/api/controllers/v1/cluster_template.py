@@ -116,7 +116,10 @@ class ClusterTemplatesController(ctl.FlatResourceRoutes, rest.RestController):
     def get_one(self, ident):
         """One template by uuid or name; public ones need no policy check."""
         ctl.scope_all_projects('clustertemplate:get_one_all_projects')
-        row = find_template(ident)
+        if uuidutils.is_uuid_like(ident):
+            row = db.get_cluster_template_row(ctl.context(), ident)
+        else:
+            row = db.get_cluster_template_by_name(ctl.context(), ident)
         if not row.public:
             ctl.enforce('clustertemplate:get', _target(row))
         return _document(row)
