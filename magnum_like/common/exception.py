@@ -172,6 +172,10 @@ class FederationNotFound(NotFound):
     msg_fmt = 'Federation %(federation)s could not be found.'
 
 
+class MemberNotFound(NotFound):
+    msg_fmt = 'Cluster %(member)s is not a member of federation %(federation)s.'
+
+
 class X509KeyPairNotFound(NotFound):
     msg_fmt = 'A key pair %(x509keypair)s could not be found.'
 
@@ -215,6 +219,15 @@ class NodeGroupAlreadyExists(Conflict):
 
 class FederationAlreadyExists(Conflict):
     msg_fmt = 'A federation with UUID %(uuid)s already exists.'
+
+
+class MemberAlreadyExists(Conflict):
+    msg_fmt = 'Cluster %(member)s is already a member of federation %(federation)s.'
+
+
+class ClusterHostsFederation(Conflict):
+    msg_fmt = ('Cluster %(cluster)s hosts federation(s) %(federations)s: delete the '
+               'federation(s) first.')
 
 
 class X509KeyPairAlreadyExists(Conflict):

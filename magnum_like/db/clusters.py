@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from magnum_like.common import exception
 from magnum_like.db import models
+from magnum_like.db import resources
 from magnum_like.db import sqlalchemy_utils as utils
 
 __all__ = [
@@ -308,6 +309,8 @@ def update_cluster(uuid: str, values: dict[str, Any]) -> models.Cluster:
 def destroy_cluster(uuid: str) -> None:
     """Delete a cluster and its node groups; the project's quota usage drops by one.
 
+    The cluster also leaves every federation it was a member of.
+
     :raises ClusterNotFound:
     """
     with utils.writer() as session:
@@ -317,6 +320,7 @@ def destroy_cluster(uuid: str) -> None:
             raise exception.ClusterNotFound(cluster=uuid)
         session.query(_NG).filter(_NG.cluster_id == uuid).delete(synchronize_session=False)
         _bump_usage(session, found[0], -1)
+        resources.leave_federations(session, uuid)
 
 
 def get_nodegroups_by_cluster(cluster_uuids: list[str]) -> dict[str, list[models.NodeGroup]]:

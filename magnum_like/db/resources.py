@@ -7,7 +7,9 @@ visibility and listing rules used here.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
+
+import sqlalchemy as sa
 
 from magnum_like.common import exception
 from magnum_like.db import models
@@ -20,7 +22,8 @@ __all__ = [
     'get_quota_list',
     'create_x509keypair', 'get_x509keypair_by_uuid', 'destroy_x509keypair',
     'create_federation', 'get_federation_by_uuid', 'get_federation_by_name',
-    'get_federation_list', 'update_federation', 'destroy_federation',
+    'get_federation_list', 'update_federation', 'change_federation', 'destroy_federation',
+    'get_federations_by_hostcluster',
 ]
 
 _NG = models.NodeGroup
@@ -248,6 +251,52 @@ def update_federation(uuid: str, values: dict[str, Any]) -> models.Federation:
     :raises FederationNotFound:
     """
     return utils.update(_FED, {'uuid': uuid}, values, not_found=_federation_not_found(uuid))
+
+
+def change_federation(uuid: str,
+                      change: Callable[[models.Federation], dict[str, Any]]) -> models.Federation:
+    """Read, decide and write a federation in one transaction, the row locked.
+
+    Two concurrent joins (or a join and a leave) therefore never lose one
+    another's change to ``member_ids``.
+
+    :param change: called with the locked row; returns the columns to set
+        (empty: nothing changes). It must not use the database. Whatever it
+        raises propagates and nothing is written.
+    :raises FederationNotFound:
+    """
+    with utils.writer() as session:
+        federation = utils.one_or_raise(
+            session.query(_FED).filter(_FED.uuid == uuid).with_for_update(),
+            _federation_not_found(uuid))
+        values = change(federation)
+        if values:
+            utils.set_values(federation, values)
+            session.flush()
+    return federation
+
+
+def get_federations_by_hostcluster(cluster_uuid: str) -> list[models.Federation]:
+    """The federations of any project that ``cluster_uuid`` hosts."""
+    with utils.reader() as session:
+        return (session.query(_FED).filter(_FED.hostcluster_id == cluster_uuid)
+                .order_by(_FED.id).all())
+
+
+def leave_federations(session: Any, cluster_uuid: str) -> None:
+    """Take a cluster out of every federation's ``member_ids``, in ``session``'s transaction.
+
+    Called by ``destroy_cluster``: a deleted cluster is no longer a member.
+    """
+    # member_ids is JSON text: a LIKE finds the candidates, the list decides.
+    text = sa.type_coerce(_FED.member_ids, sa.Text)
+    query = (session.query(_FED).filter(text.contains('"%s"' % cluster_uuid, autoescape=True))
+             .with_for_update())
+    for federation in query:
+        members = list(federation.member_ids or [])
+        if cluster_uuid in members:
+            federation.member_ids = [m for m in members if m != cluster_uuid]
+    session.flush()
 
 
 def destroy_federation(uuid: str) -> None:

@@ -5,7 +5,7 @@
 * ``cloud`` (module): the simulator (see
   ``tests/fixtures/cloud.py``); ``cloud_checks`` turns the API's cloud checks
   on, pointed at it, for one test.
-* ``clean_db``: empties the template and cluster tables before a test.
+* ``clean_db``: empties the template, cluster and federation tables before a test.
 * ``admin``/``member``/``other``/``reader`` come from ``tests/functional/conftest.py``.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ from magnum_like.db import api as db_api
 from tests.fixtures import api as api_fixture
 from tests.fixtures import cloud as cloud_fixture
 
-TABLES = ('nodegroup', 'cluster', 'cluster_template')
+TABLES = ('nodegroup', 'cluster', 'cluster_template', 'federation')
 
 
 @pytest.fixture(scope='module')

@@ -1,5 +1,9 @@
 """Hundreds of malformed requests against every route and method, on every database.
 
+Cluster templates are swept in full, and federations (the end of the module)
+the same way; cluster, node-group and quota routes get lighter sweeps here and
+in ``tests/functional/clusters``.
+
 Each must be answered 4xx with the OpenStack error body (``errors[0].title``
 non-empty, naming the field when one is involved), never 5xx, and must leave
 no row behind. Cloud checks are off (the simulator is not involved).
@@ -15,6 +19,7 @@ from tests.fixtures.api import ApiClient
 from tests.fixtures.api import comparable
 from tests.fixtures.api import error_title
 from tests.functional.api.conftest import row_counts
+from tests.functional.api.federation_helpers import FED, ZONE, add_cluster
 
 pytestmark = pytest.mark.usefixtures('clean_db')
 
@@ -309,7 +314,9 @@ VERSIONS = ['container-infra 1.15', 'container-infra 2.0', 'container-infra 0.1'
 @pytest.mark.parametrize('value', VERSIONS, ids=ids(VERSIONS))
 @pytest.mark.parametrize('method, path', [('GET', CT), ('POST', CT), ('GET', CT + '/detail'),
                                           ('PATCH', CT + '/x'), ('DELETE', CT + '/x'),
-                                          ('GET', '/v1/nothing')])
+                                          ('GET', '/v1/nothing'), ('GET', FED),
+                                          ('POST', FED), ('PATCH', FED + '/x'),
+                                          ('DELETE', FED + '/x')])
 def test_invalid_microversions_are_406(api_server, value, method, path):
     client = ApiClient(api_server.url, version=None)
     before = row_counts()
@@ -341,7 +348,8 @@ def test_odd_identity_headers_never_5xx(api_server, headers):
 
 # -- cluster, node-group and quota routes (more in tests/functional/clusters) -----------
 
-OTHER_COLLECTIONS = ['/v1/clusters', '/v1/clusters/detail', '/v1/quotas']
+OTHER_COLLECTIONS = ['/v1/clusters', '/v1/clusters/detail', '/v1/quotas', '/v1/federations',
+                     '/v1/federations/detail']
 
 
 @pytest.mark.parametrize('query', BAD_QUERIES, ids=ids(BAD_QUERIES))
@@ -364,3 +372,161 @@ def test_odd_cluster_identifiers(admin, ident, method, suffix):
             'POST': {'name': 'x', 'node_count': 1}}.get(method)
     check(admin.request(method, '/v1/clusters/' + ident + suffix, json_body=body))
     assert row_counts() == before
+
+
+# -- federations: create, PATCH, routes, identifiers -------------------------------------
+
+FED_VALID = {'hostcluster_id': 'host', 'properties': dict(ZONE)}
+
+
+@pytest.fixture
+def federation(admin):
+    """A federation of project admin hosted by cluster ``host``, with member ``m1``."""
+    add_cluster('host', project_id='admin', user_id='admin')
+    add_cluster('m1', project_id='admin', user_id='admin')
+    resp = admin.post(FED, dict(FED_VALID, name='fed', member_ids=['m1']))
+    assert resp.status_code == 202, resp.text
+    return admin.get(FED + '/' + resp.json()['uuid']).json()
+
+
+def fed_unchanged(admin, before, federation):
+    assert row_counts() == before
+    now = admin.get(FED + '/' + federation['uuid']).json()
+    assert comparable(now) == comparable(federation)
+
+
+FED_CREATE_CASES = (
+    [(f, v) for f in ('name', 'hostcluster_id') for v in WRONG_FOR_STRING + ['', 'x' * 100000]]
+    + [('name', v) for v in ('x' * 243, '1abc', 'a b', '-a', 'naïve')]
+    + [('hostcluster_id', v) for v in ('x' * 256, 'missing', str(uuid.uuid4()), '%00')]
+    + [('member_ids', v) for v in ('m1', 1, True, {}, {'a': 'b'}, [1], [''], [None], [[]],
+                                   [{}], ['m1', 'm1'], ['missing'], ['x' * 256],
+                                   ['m1'] * 1001, [str(uuid.uuid4())])]
+    + [('properties', v) for v in WRONG_FOR_LABELS]
+    + [('properties', v) for v in ({}, {'dns-zone': ''}, {'dns-zone': ' '}, {'dns-zone': 1},
+                                   {'dns-zone': None}, {'dns-zone': []}, {'dns-zone': True},
+                                   {'dns-zone': 'x' * 256}, {'zone': 'a.'},
+                                   {'dns-zone': 'a.', 'big': 'x' * 70000})]
+    + [(f, 'x') for f in ('colour', 'id', 'Name', '__class__', 'unicodé', 'project_id',
+                          'hostcluster', 'members')]
+    + [(f, v) for f in ('uuid', 'status', 'status_reason', 'created_at', 'updated_at', 'links')
+       for v in ('x', '2020-01-01T00:00:00')]
+)
+
+
+@pytest.mark.parametrize('field, value', FED_CREATE_CASES,
+                         ids=['%s=%s' % (f, repr(v)[:20]) for f, v in FED_CREATE_CASES])
+def test_federation_create_wrong_value(admin, federation, field, value):
+    before = row_counts()
+    check(admin.post(FED, dict(FED_VALID, **{field: value})), field=field.strip('_'),
+          status=400)
+    fed_unchanged(admin, before, federation)
+
+
+@pytest.mark.parametrize('raw', RAW_BODIES, ids=[repr(r[:30]) for r in RAW_BODIES])
+@pytest.mark.parametrize('content_type', ['application/json', 'text/plain'])
+def test_federation_create_raw_body(admin, federation, raw, content_type):
+    before = row_counts()
+    resp = admin.request('POST', FED, data=raw, headers={'Content-Type': content_type})
+    check(resp, status=None if content_type != 'application/json' else 400)
+    fed_unchanged(admin, before, federation)
+
+
+FED_PATCH_BODIES = PATCH_BODIES + [
+    [{'op': 'replace', 'path': '/hostcluster_id', 'value': 'm1'}],
+    [{'op': 'replace', 'path': '/status', 'value': 'CREATE_FAILED'}],
+    [{'op': 'replace', 'path': '/status_reason', 'value': 'x'}],
+    [{'op': 'replace', 'path': '/project_id', 'value': 'x'}],
+    [{'op': 'add', 'path': '/member_ids', 'value': 'm1'}],
+    [{'op': 'add', 'path': '/member_ids', 'value': 'missing'}],
+    [{'op': 'add', 'path': '/member_ids', 'value': ''}],
+    [{'op': 'add', 'path': '/member_ids', 'value': None}],
+    [{'op': 'add', 'path': '/member_ids', 'value': ['host']}],
+    [{'op': 'add', 'path': '/member_ids', 'value': {'a': 'b'}}],
+    [{'op': 'add', 'path': '/member_ids', 'value': 'x' * 100000}],
+    [{'op': 'add', 'path': '/member_ids/-', 'value': 'host'}],
+    [{'op': 'add', 'path': '/member_ids'}],
+    [{'op': 'remove', 'path': '/member_ids'}],
+    [{'op': 'remove', 'path': '/member_ids', 'value': 'host'}],
+    [{'op': 'remove', 'path': '/member_ids', 'value': str(uuid.uuid4())}],
+    [{'op': 'remove', 'path': '/member_ids/0'}],
+    [{'op': 'replace', 'path': '/member_ids', 'value': 'host'}],
+    [{'op': 'replace', 'path': '/member_ids', 'value': ['host', 'host']}],
+    [{'op': 'replace', 'path': '/member_ids', 'value': [1]}],
+    [{'op': 'replace', 'path': '/member_ids', 'value': ['m1'] * 1001}],
+    [{'op': 'add', 'path': '/member_ids', 'value': 'host'},
+     {'op': 'add', 'path': '/member_ids', 'value': 'host'}],
+    [{'op': 'add', 'path': '/member_ids', 'value': 'host'},
+     {'op': 'replace', 'path': '/name', 'value': 'x'}],
+    [{'op': 'remove', 'path': '/properties'}],
+    [{'op': 'remove', 'path': '/properties/dns-zone'}],
+    [{'op': 'remove', 'path': '/properties/missing'}],
+    [{'op': 'add', 'path': '/properties', 'value': {'dns-zone': 'b.'}}],
+    [{'op': 'replace', 'path': '/properties', 'value': None}],
+    [{'op': 'replace', 'path': '/properties', 'value': {}}],
+    [{'op': 'replace', 'path': '/properties', 'value': '{' * 5000}],
+    [{'op': 'replace', 'path': '/properties', 'value': "__import__('os').getcwd()"}],
+    [{'op': 'replace', 'path': '/properties', 'value': {'dns-zone': 'a.', 'x': [1]}}],
+    [{'op': 'replace', 'path': '/properties/dns-zone', 'value': ''}],
+    [{'op': 'replace', 'path': '/properties/dns-zone', 'value': {'a': 'b'}}],
+    [{'op': 'replace', 'path': '/properties/dns-zone', 'value': 'x' * 256}],
+    [{'op': 'add', 'path': '/properties/big', 'value': 'x' * 70000}],
+    [{'op': 'add', 'path': '/properties/a/b', 'value': 'x'}],
+]
+
+
+@pytest.mark.parametrize('ops', FED_PATCH_BODIES, ids=ids(FED_PATCH_BODIES))
+def test_federation_patch_bad_operations(admin, federation, ops):
+    before = row_counts()
+    resp = admin.request('PATCH', FED + '/' + federation['uuid'], data=json.dumps(ops))
+    check(resp)
+    assert resp.status_code in (400, 404, 409), resp.text
+    fed_unchanged(admin, before, federation)
+
+
+@pytest.mark.parametrize('raw', RAW_BODIES[:22], ids=[repr(r[:30]) for r in RAW_BODIES[:22]])
+def test_federation_patch_raw_body(admin, federation, raw):
+    before = row_counts()
+    check(admin.request('PATCH', FED + '/' + federation['uuid'], data=raw), status=400)
+    fed_unchanged(admin, before, federation)
+
+
+@pytest.mark.parametrize('method', ['POST', 'PATCH'])
+def test_federation_huge_body_is_413(admin, federation, method):
+    before = row_counts()
+    path = FED if method == 'POST' else FED + '/' + federation['uuid']
+    big = json.dumps(dict(FED_VALID, properties={'dns-zone': 'v' * (2 * 1024 * 1024)}))
+    check(admin.request(method, path, data=big), status=413)
+    fed_unchanged(admin, before, federation)
+
+
+FED_UNKNOWN_PATHS = [FED + '/a/b', FED + '/detail/x', FED + '/x/y/z', '/v1/federation',
+                     '/v1/v1/federations', FED + '/%2e%2e/%2e%2e/etc/passwd']
+
+
+@pytest.mark.parametrize('path', FED_UNKNOWN_PATHS, ids=ids(FED_UNKNOWN_PATHS))
+def test_federation_unknown_paths_are_404(admin, path):
+    check(admin.get(path), status=404)
+
+
+FED_WRONG_METHODS = [
+    ('PUT', FED), ('DELETE', FED), ('PATCH', FED), ('PUT', FED + '/x'), ('POST', FED + '/x'),
+    ('POST', FED + '/detail'), ('PUT', FED + '/detail'), ('DELETE', FED + '/detail'),
+    ('PATCH', FED + '/detail'), ('OPTIONS', FED), ('TRACE', FED), ('HEAD', FED), ('FOO', FED),
+]
+
+
+@pytest.mark.parametrize('method, path', FED_WRONG_METHODS)
+def test_federation_wrong_methods_are_405(admin, federation, method, path):
+    before = row_counts()
+    check(admin.request(method, path, json_body=FED_VALID), status=405)
+    fed_unchanged(admin, before, federation)
+
+
+@pytest.mark.parametrize('ident', IDENTS, ids=ids(IDENTS))
+@pytest.mark.parametrize('method', ['GET', 'PATCH', 'DELETE'])
+def test_federation_odd_identifiers(admin, federation, ident, method):
+    before = row_counts()
+    ops = [{'op': 'add', 'path': '/member_ids', 'value': 'host'}] if method == 'PATCH' else None
+    check(admin.request(method, FED + '/' + ident, json_body=ops))
+    fed_unchanged(admin, before, federation)

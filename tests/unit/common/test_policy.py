@@ -59,6 +59,8 @@ EXPECTED = {
     'magnum-service:get_all': ADMIN,
     **{f'federation:{a}': ADMIN_OR_MEMBER for a in ('create', 'update', 'delete')},
     **{f'federation:{a}': ADMIN_OR_READER for a in ('get', 'get_all', 'detail')},
+    **{f'federation:{a}_all_projects': ADMIN
+       for a in ('get_one', 'get_all', 'detail', 'update', 'delete')},
 }
 
 BASE_RULES = {

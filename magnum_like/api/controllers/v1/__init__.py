@@ -10,6 +10,7 @@ from magnum_like.api.controllers.v1 import certificate
 from magnum_like.api.controllers.v1 import cluster
 from magnum_like.api.controllers.v1 import cluster_template
 from magnum_like.api.controllers.v1 import credential
+from magnum_like.api.controllers.v1 import federation
 from magnum_like.api.controllers.v1 import magnum_service
 from magnum_like.api.controllers.v1 import quota
 from magnum_like.api.controllers.v1 import stats
@@ -77,6 +78,7 @@ class V1Controller(rest.RestController):
     quotas = quota.QuotaController()
     stats = stats.StatsController()
     mservices = magnum_service.MagnumServiceController()
+    federations = federation.FederationsController()
 
     @wsme_pecan.wsexpose(V1)
     def get(self):

@@ -333,9 +333,17 @@ class ClustersController(rest.RestController):
 
     @wsme_pecan.wsexpose(None, wtypes.text, status_code=204)
     def delete(self, ident):
-        """Accept a delete: the cluster and its node groups go DELETE_IN_PROGRESS."""
+        """Accept a delete: the cluster and its node groups go DELETE_IN_PROGRESS.
+
+        A cluster hosting a federation is refused (409) until the federation is gone.
+        """
         ctl.scope_all_projects('cluster:delete_all_projects')
         row = cluster_operation.find_cluster(ident)
         ctl.enforce('cluster:delete', cluster_operation.owner_target(row))
+        hosted = db.get_federations_by_hostcluster(row.uuid)
+        if hosted:
+            raise exception.ClusterHostsFederation(
+                cluster=row.name or row.uuid,
+                federations=', '.join('%s (%s)' % (f.name, f.uuid) for f in hosted))
         cluster_operation.start_operation(row, 'delete', args={}, status=states.DELETE_IN_PROGRESS,
                         all_nodegroups={'status': states.DELETE_IN_PROGRESS})
