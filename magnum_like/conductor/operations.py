@@ -77,8 +77,15 @@ def driver_for(template: Any) -> driver_base.Driver:
     return driver_registry.get_driver_class(name)()
 
 
-def make_view(task: task_mod.ClusterTask, template: Any = None) -> driver_base.ClusterView:
-    """The driver's view of the task's cluster, with what the conductor supplies."""
+def make_view(task: task_mod.ClusterTask, template: Any = None, *,
+              credentials: bool = True) -> driver_base.ClusterView:
+    """The driver's view of the task's cluster, with what the conductor supplies.
+
+    :param credentials: add the CA certificates and the trust (read from the
+        cert manager and the database) that rendering a stack body needs;
+        reading a stack's outputs or its resources to clean up does not, and
+        skips those cert-manager round trips.
+    """
     from magnum_like.drivers.heat import driver as heat_driver
     cluster = task.cluster
     template = template or db.get_cluster_template_by_uuid(task.db_context,
@@ -86,6 +93,8 @@ def make_view(task: task_mod.ClusterTask, template: Any = None) -> driver_base.C
     extra: dict = {'stack_tags': [heat_driver.SERVICE_TAG, heat_driver.cluster_tag(cluster.uuid)],
                    'cluster_uuid': cluster.uuid, 'project_id': cluster.project_id}
     for module in ('magnum_like.conductor.pki', 'magnum_like.common.trust'):
+        if not credentials:
+            break
         try:
             extra.update(_call_optional(module, 'heat_parameters', task.context, cluster) or {})
         except exception.MagnumLikeException as error:
@@ -362,7 +371,7 @@ def _start_delete(task: task_mod.ClusterTask) -> str | None:
     from magnum_like.conductor import cleanup
     client = heat_for(task.cluster)
     try:
-        view = make_view(task)
+        view = make_view(task, credentials=False)
         to_clean = driver_for(view.template).resources_to_clean(view)
     except exception.MagnumLikeException:
         to_clean = {}
@@ -499,7 +508,7 @@ def finish(task: task_mod.ClusterTask, outcome: str, *, stack_id: str | None = N
     values: dict = {}
     ng_values: dict = {}
     if operation != 'nodegroup_create':
-        view = make_view(task)
+        view = make_view(task, credentials=False)
         driver = driver_for(view.template)
         values, ng_values = driver.fields_from_stack(view, heat.outputs_of(stack),
                                                      getattr(stack, 'parameters', {}) or {})

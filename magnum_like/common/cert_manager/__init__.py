@@ -66,6 +66,17 @@ class CertManager(abc.ABC):
         :raises CertificateStorageError: the store is unreachable.
         """
 
+    def get_certificate(self, context: Any, ref: str) -> str:
+        """The PEM certificate kept under ``ref``, without its key.
+
+        For readers of public material only (CA certificates for the nodes and
+        for users); backends may answer it more cheaply than :meth:`get_cert`.
+
+        :raises CertificateNotFound: nothing under ``ref``.
+        :raises CertificateStorageError: the store is unreachable.
+        """
+        return self.get_cert(context, ref).certificate
+
     @abc.abstractmethod
     def delete_cert(self, context: Any, ref: str) -> None:
         """Remove everything kept under ``ref``; a missing ``ref`` is not an error.

@@ -10,6 +10,7 @@ noauth mode). Deleting a certificate deletes its container and its secrets.
 """
 from __future__ import annotations
 
+import collections
 import logging as logging_std
 import threading
 from typing import Any
@@ -45,6 +46,10 @@ def _status(error: Exception) -> int | None:
     return getattr(error, 'status_code', None) or getattr(error, 'http_status', None)
 
 
+#: Certificates :meth:`BarbicanCertManager.get_certificate` remembers per process.
+CERTIFICATE_CACHE_SIZE = 4096
+
+
 class BarbicanCertManager(cert_manager.CertManager):
     """Certificates as Barbican certificate containers."""
 
@@ -53,6 +58,9 @@ class BarbicanCertManager(cert_manager.CertManager):
     def __init__(self) -> None:
         self._client = None
         self._lock = threading.Lock()
+        #: container ref -> its PEM certificate (see :meth:`get_certificate`).
+        self._certificates: collections.OrderedDict[str, str] = collections.OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def _barbican(self) -> Any:
         with self._lock:
@@ -139,6 +147,36 @@ class BarbicanCertManager(cert_manager.CertManager):
         key = x509.decrypt_private_key(text['private_key'], text.get('private_key_passphrase'))
         return cert_manager.Cert(text['certificate'], key)
 
+    def get_certificate(self, context: Any, ref: str) -> str:
+        """The certificate alone: the container and one secret, and remembered.
+
+        A container's content never changes (a rotated CA is a new container),
+        so a certificate read once is kept (up to ``CERTIFICATE_CACHE_SIZE``):
+        every stack rendering needs the cluster's three CA certificates, and
+        reading them from Barbican each time cost several requests each.
+        """
+        with self._cache_lock:
+            cached = self._certificates.get(ref)
+            if cached is not None:
+                self._certificates.move_to_end(ref)
+                return cached
+        api = self._barbican()
+        secret_ref = self._container(api, ref).secret_refs.get('certificate')
+        if secret_ref is None:
+            raise exception.CertificateNotFound(ref=ref)
+        try:
+            payload = api.secrets.get(secret_ref).payload
+        except _ERRORS as error:
+            if _status(error) == 404:
+                raise exception.CertificateNotFound(ref=ref)
+            raise self._storage_error(error)
+        certificate = payload.decode('utf-8') if isinstance(payload, bytes) else payload
+        with self._cache_lock:
+            self._certificates[ref] = certificate
+            while len(self._certificates) > CERTIFICATE_CACHE_SIZE:
+                self._certificates.popitem(last=False)
+        return certificate
+
     def _delete_secret(self, api: Any, secret_ref: str) -> None:
         try:
             api.secrets.delete(secret_ref)
@@ -147,6 +185,8 @@ class BarbicanCertManager(cert_manager.CertManager):
                 raise self._storage_error(error)
 
     def delete_cert(self, context: Any, ref: str) -> None:
+        with self._cache_lock:
+            self._certificates.pop(ref, None)
         api = self._barbican()
         try:
             container = self._container(api, ref)
