@@ -118,6 +118,7 @@ class BarbicanCertManager(cert_manager.CertManager):
                 self._delete_secret(api, secret_ref)
             raise self._storage_error(error)
         LOG.debug('Stored certificate %s in Barbican container %s', name, ref)
+        self._remember(ref, certificate)
         return ref
 
     def _container(self, api: Any, ref: str) -> Any:
@@ -171,11 +172,14 @@ class BarbicanCertManager(cert_manager.CertManager):
                 raise exception.CertificateNotFound(ref=ref)
             raise self._storage_error(error)
         certificate = payload.decode('utf-8') if isinstance(payload, bytes) else payload
+        self._remember(ref, certificate)
+        return certificate
+
+    def _remember(self, ref: str, certificate: str) -> None:
         with self._cache_lock:
             self._certificates[ref] = certificate
             while len(self._certificates) > CERTIFICATE_CACHE_SIZE:
                 self._certificates.popitem(last=False)
-        return certificate
 
     def _delete_secret(self, api: Any, secret_ref: str) -> None:
         try:

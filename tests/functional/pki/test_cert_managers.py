@@ -140,3 +140,30 @@ def test_local_file_modes_and_warning(pki_config, pair, log_lines):
 def test_unknown_backend(pki_config):
     with pytest.raises(exception.NotSupported):
         cert_manager.get_cert_manager('nope')
+
+
+def test_barbican_certificate_alone_is_remembered(pki_config, pair, simulator):
+    """``get_certificate`` never needs the key: a certificate this process stored or
+    read once is answered without Barbican; a deleted one is forgotten."""
+    pki_config.set('certificates', 'cert_manager_type', 'barbican')
+    cert_manager.reset()
+    manager = cert_manager.get_cert_manager()
+    ref = manager.store_cert(_ctx(), pair.certificate, pair.private_key, name='c4-ca')
+    before = sum(simulator.request_counts().values())
+    assert manager.get_certificate(_ctx(), ref) == pair.certificate
+    assert sum(simulator.request_counts().values()) == before
+
+    # Another process (a fresh manager) asks Barbican once, then remembers.
+    cert_manager.reset()
+    fresh = cert_manager.get_cert_manager()
+    before = sum(simulator.request_counts().values())
+    assert fresh.get_certificate(_ctx(), ref) == pair.certificate
+    asked = sum(simulator.request_counts().values()) - before
+    assert asked > 0
+    assert fresh.get_certificate(_ctx(), ref) == pair.certificate
+    assert sum(simulator.request_counts().values()) - before == asked
+
+    fresh.delete_cert(_ctx(), ref)
+    with pytest.raises(exception.CertificateNotFound):
+        fresh.get_certificate(_ctx(), ref)
+    assert pki.barbican_list(simulator, 'secrets') == []
