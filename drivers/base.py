@@ -85,6 +85,14 @@ class Driver(abc.ABC):
             raise exception.InvalidParameterValue(
                 err='master_count: more than one master needs master_lb_enabled.')
 
+    def validate_nodegroup(self, view: ClusterView, nodegroup: Any) -> None:
+        """Refuse a new node group this driver cannot build (by default: none).
+
+        :param nodegroup: the node group row about to be created (its labels
+            are the cluster's merged with the request's).
+        :raises InvalidParameterValue:
+        """
+
     def validate_resize(self, view: ClusterView, nodegroup: Any, node_count: int,
                         nodes_to_remove: list[str]) -> None:
         """Refuse a resize this driver cannot do (master groups cannot be resized).

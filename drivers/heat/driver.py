@@ -59,6 +59,9 @@ class TemplateDefinition:
     :cvar count_param: the Heat parameter holding the worker count.
     :cvar remove_param: the Heat parameter listing workers to remove.
     :cvar batch_param: the Heat parameter holding an upgrade's batch size (or None).
+    :cvar kept_parameters: parameters rendered once, at create, and never sent
+        again: a refresh (new CAs, a new trust) leaves Heat's stored values,
+        e.g. a key the nodes must keep for the cluster's life.
     """
 
     directory: ClassVar[str] = ''
@@ -69,6 +72,7 @@ class TemplateDefinition:
     count_param: ClassVar[str] = 'number_of_minions'
     remove_param: ClassVar[str] = 'minions_to_remove'
     batch_param: ClassVar[str | None] = None
+    kept_parameters: ClassVar[tuple[str, ...]] = ()
 
     def _roots(self) -> list[str]:
         """Folders to read from, the driver's own last (it wins)."""
@@ -235,6 +239,14 @@ class HeatDriver(base.Driver):
             'disable_rollback': not rollback,
             'tags': ','.join([SERVICE_TAG, cluster_tag(view.cluster.uuid)]),
         }
+
+    def refresh_stack_body(self, view: base.ClusterView) -> dict:
+        """An update handing the nodes what the conductor re-issued (rotated CAs,
+        a new trust): every mapped parameter again, but the ``kept_parameters``."""
+        parameters = mapping.render_parameters(self.definition.parameters, view)
+        for name in self.definition.kept_parameters:
+            parameters.pop(name, None)
+        return {'existing': True, 'parameters': parameters}
 
     def fields_from_stack(self, view: base.ClusterView, outputs: dict,
                           parameters: dict) -> tuple[dict, dict]:

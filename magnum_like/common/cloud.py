@@ -1,7 +1,8 @@
 """Existence checks of the cloud resources a template or cluster names.
 
 ``CloudResources`` is the one interface the API uses to look up images
-(Glance v2), flavors and keypairs (Nova) and networks and subnets (Neutron);
+(Glance v2), flavors and keypairs (Nova) and networks and subnets (Neutron),
+and to ask whether the cloud offers a service at all (Octavia);
 ``OpenStackCloudResources`` implements it over keystoneauth, against the real
 services or the built-in simulator. Lookups take a name or an id, as the
 Magnum clients allow both.
@@ -41,6 +42,12 @@ class CloudResources(Protocol):
 
     def get_subnet(self, ident: str) -> dict:
         """:raises FixedSubnetNotFound:"""
+
+    def has_service(self, service_type: str) -> bool:
+        """Whether the cloud offers ``service_type`` (e.g. ``load-balancer``).
+
+        :raises ServiceUnavailable: the catalog could not be read.
+        """
 
 
 class OpenStackCloudResources:
@@ -143,6 +150,20 @@ class OpenStackCloudResources:
         if subnet is None:
             raise exception.FixedSubnetNotFound(subnet=ident)
         return subnet
+
+    def has_service(self, service_type: str) -> bool:
+        """True when the service's ``[*_client] endpoint_override`` is set or the
+        catalog (the caller's token, else the service's credentials) lists it."""
+        from magnum_like.conf import clients as client_conf
+        groups = [g for g, (kind, _v) in client_conf.SERVICES.items() if kind == service_type]
+        if not groups:
+            return False
+        try:
+            return bool(self._adapter(groups[0]).get_endpoint())
+        except (ks_exc.EndpointNotFound, ks_exc.EmptyCatalog):
+            return False
+        except ks_exc.ClientException as e:
+            raise exception.ServiceUnavailable(service='Keystone', reason=str(e))
 
 
 def get_cloud_resources(context=None) -> CloudResources:

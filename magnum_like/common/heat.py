@@ -13,6 +13,7 @@ finds a stack a dead conductor created before it could write its id down.
 from __future__ import annotations
 
 import collections
+import logging as py_logging
 import re
 import threading
 import time
@@ -35,6 +36,35 @@ Forbidden = heat_exc.HTTPForbidden
 
 #: Project id put in an ``endpoint_override`` for calls across projects.
 SERVICE_PROJECT = 'service'
+
+#: The loggers keystoneauth writes whole request bodies to (at DEBUG).
+_REQUEST_LOGGERS = ('keystoneauth.session', 'keystoneauth.session.request')
+#: A PEM private key, also as it appears JSON-escaped in a request body.
+_PRIVATE_KEY = re.compile(r'-----BEGIN ([A-Z ]*)PRIVATE KEY-----.*?-----END \1PRIVATE KEY-----',
+                          re.S)
+
+
+class HidePrivateKeys(py_logging.Filter):
+    """Masks PEM private keys in log records.
+
+    Stack bodies carry private keys as (hidden) parameters: the masters'
+    service-account key, and the cluster CA's key for clusters labelled
+    ``cert_manager_api``; keystoneauth logs request bodies at DEBUG.
+    """
+
+    def filter(self, record: py_logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if 'PRIVATE KEY' in message:
+            record.msg, record.args = _PRIVATE_KEY.sub('<private key hidden>', message), None
+        return True
+
+
+def hide_private_keys_in_request_logs() -> None:
+    """Put :class:`HidePrivateKeys` on keystoneauth's request loggers (once)."""
+    for name in _REQUEST_LOGGERS:
+        logger = py_logging.getLogger(name)
+        if not any(isinstance(f, HidePrivateKeys) for f in logger.filters):
+            logger.addFilter(HidePrivateKeys())
 
 
 class CallCounter:
@@ -107,6 +137,7 @@ class HeatClient:
     """
 
     def __init__(self, project_id: str | None, *, context: Any = None) -> None:
+        hide_private_keys_in_request_logs()
         opts = CONF.heat_client
         endpoint = opts.endpoint_override
         if endpoint and '%(' in endpoint:

@@ -295,10 +295,10 @@ def _start_rotate_ca(task: task_mod.ClusterTask) -> str:
     # The API already made the new CAs (pki.rotate_cluster_ca) and recorded the
     # old references in ``old_refs``: hand the new ones to the nodes.
     view = make_view(task)
-    # Every mapped parameter, re-rendered: the driver maps the new CAs (in
+    # The mapped parameters, re-rendered: the driver maps the new CAs (in
     # ``view.extra``) onto its templates.
-    params = driver_for(view.template).create_stack_body(view)['parameters']
-    return _patch(task, _cluster_stack_id(task), {'parameters': params})
+    body = driver_for(view.template).refresh_stack_body(view)
+    return _patch(task, _cluster_stack_id(task), body)
 
 
 def _start_rotate_credential(task: task_mod.ClusterTask) -> str | None:
@@ -310,8 +310,8 @@ def _start_rotate_credential(task: task_mod.ClusterTask) -> str | None:
         return None
     # The nodes get the new trustee password and trust through the stack.
     view = make_view(task)
-    params = driver_for(view.template).create_stack_body(view)['parameters']
-    return _patch(task, _cluster_stack_id(task), {'parameters': params})
+    return _patch(task, _cluster_stack_id(task),
+                  driver_for(view.template).refresh_stack_body(view))
 
 
 def _update_nodegroup_stack(task: task_mod.ClusterTask, driver: Any, view: Any, ng: Any,

@@ -10,7 +10,8 @@ references (``ca_cert_ref``, ``etcd_ca_cert_ref``, ``front_proxy_ca_cert_ref``,
 Who calls what:
 
 * the conductor: :func:`ensure_cluster_certificates` at create (before the
-  stack), :func:`heat_parameters` when it builds the stack,
+  stack), :func:`heat_parameters` when it builds the stack (the CA key only
+  for clusters labelled ``cert_manager_api=true``),
   :func:`delete_cluster_certificates` once the stack is gone, and
   :func:`delete_refs` with the ``old_refs`` of a CA rotation once the stack
   update that hands the new CAs to the nodes has completed;
@@ -25,6 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from oslo_log import log as logging
+from oslo_utils import strutils
 
 from magnum_like.common import cert_manager
 from magnum_like.common import context as ml_context
@@ -55,6 +57,10 @@ _CA_TYPE_ALIASES = {None: KUBERNETES, '': KUBERNETES, KUBERNETES: KUBERNETES, ET
 #: Heat parameter names of the CA certificates (public parts only).
 HEAT_PARAMETERS = {KUBERNETES: 'kube_ca_cert', ETCD: 'etcd_ca_cert',
                    FRONT_PROXY: 'front_proxy_ca_cert'}
+#: The label that ships the Kubernetes CA's private key to the masters, and the
+#: name :func:`heat_parameters` gives the key.
+CA_KEY_LABEL = 'cert_manager_api'
+CA_KEY_PARAMETER = 'kube_ca_key'
 
 
 def normalize_ca_type(value: str | None) -> str:
@@ -248,7 +254,10 @@ def get_ca(context: Any, cluster: Any, ca_type: str | None = KUBERNETES) -> str:
     :raises CertificateNotFound: the cluster has no such CA (yet).
     """
     ca_type = normalize_ca_type(ca_type)
-    return _stored(context, cluster, CA_REF_FIELDS[ca_type], '%s CA' % ca_type).certificate
+    ref = getattr(cluster, CA_REF_FIELDS[ca_type])
+    if not ref:
+        raise exception.CertificateNotFound(ref='%s CA of cluster %s' % (ca_type, cluster.uuid))
+    return _manager().get_certificate(context, ref)
 
 
 def sign(context: Any, cluster: Any, csr: str, ca_type: str | None = KUBERNETES) -> str:
@@ -281,11 +290,20 @@ def get_client_cert(context: Any, cluster: Any) -> tuple[str, cert_manager.Cert]
 
 
 def heat_parameters(context: Any, cluster: Any) -> dict[str, str]:
-    """The CA certificates the nodes need, as Heat parameters (no private key).
+    """The CA certificates the nodes need, as Heat parameters.
 
-    :returns: ``{'kube_ca_cert', 'etcd_ca_cert', 'front_proxy_ca_cert'}`` → PEM; the
-        Kubernetes driver maps them onto its templates.
+    No private key, except for a cluster whose label ``cert_manager_api`` is
+    true (spec §9.1): its masters sign CSRs themselves, so the Kubernetes CA's
+    key is added as ``kube_ca_key`` (the driver hands it to a hidden Heat
+    parameter; it is never logged).
+
+    :returns: ``{'kube_ca_cert', 'etcd_ca_cert', 'front_proxy_ca_cert'}`` → PEM
+        (and ``kube_ca_key``); the Kubernetes driver maps them onto its templates.
     :raises CertificateNotFound: certificates not made yet.
     """
-    return {param: get_ca(context, cluster, ca_type)
-            for ca_type, param in HEAT_PARAMETERS.items()}
+    result = {param: get_ca(context, cluster, ca_type)
+              for ca_type, param in HEAT_PARAMETERS.items()}
+    if strutils.bool_from_string((cluster.labels or {}).get(CA_KEY_LABEL)):
+        stored = _stored(context, cluster, CA_REF_FIELDS[KUBERNETES], 'kubernetes CA')
+        result[CA_KEY_PARAMETER] = stored.private_key
+    return result

@@ -12,13 +12,19 @@ import os
 import re
 from typing import Any, ClassVar
 
+from oslo_context import context as oslo_context
+
+from magnum_like.common import cloud
 from magnum_like.common import exception
+from magnum_like import conf as ml_conf
 from magnum_like.drivers import base
 from magnum_like.drivers.heat import common
 from magnum_like.drivers.heat import driver as heat_driver
 from magnum_like.drivers.heat import k8s_fedora
 from magnum_like.drivers.heat import mapping
 from magnum_like.drivers.heat.k8s_fedora import params as k8s_params
+
+CONF = ml_conf.CONF
 
 #: Network drivers the node scripts set up.
 NETWORK_DRIVERS = ('flannel', 'calico')
@@ -94,6 +100,10 @@ class K8sFedoraDefinition(heat_driver.TemplateDefinition):
     shared_directories: ClassVar[tuple[str, ...]] = (common.DIRECTORY, k8s_fedora.DIRECTORY)
     main_template: ClassVar[str] = 'kubecluster.yaml'
     batch_param: ClassVar[str | None] = 'update_max_batch_size'
+    #: The masters sign service-account tokens with this key pair: a new one
+    #: would invalidate every token and replace every master.
+    kept_parameters: ClassVar[tuple[str, ...]] = ('kube_service_account_key',
+                                                  'kube_service_account_private_key')
 
     #: Workers by private and by displayed address (``node_addresses``), see
     #: ``TemplateDefinition.nodes_to_remove``.
@@ -103,10 +113,19 @@ class K8sFedoraDefinition(heat_driver.TemplateDefinition):
 
     def upgrade_parameters(self, view: base.ClusterView, new_template: Any, *,
                            max_batch_size: int) -> dict:
-        """The new template's version labels (``kube_tag`` ...) as parameters."""
+        """The new template's version labels (``kube_tag`` ...) as parameters, and
+        the OS revision it names: ``ostree_commit``, else ``ostree_remote`` (which
+        then clears a commit the cluster had, so the rebase takes effect). Each
+        is a property of the group members, so a change replaces the nodes in
+        rolling batches; the new nodes boot into the revision (upgrade-os.sh)."""
         labels = dict(getattr(new_template, 'labels', None) or {})
-        return {name: labels[name] for name in k8s_params.VERSION_LABELS
-                if labels.get(name) not in (None, '')}
+        parameters = {name: labels[name] for name in k8s_params.VERSION_LABELS
+                      if labels.get(name) not in (None, '')}
+        if labels.get('ostree_commit'):
+            parameters['ostree_commit'] = labels['ostree_commit']
+        elif labels.get('ostree_remote'):
+            parameters.update(ostree_remote=labels['ostree_remote'], ostree_commit='')
+        return parameters
 
 
 #: The template of a non-default node group's stack (not part of the cluster
@@ -125,8 +144,9 @@ NODEGROUP_JOIN = (
 #: Node-group stack outputs: addresses (private, floating) and server ids, same order.
 NODEGROUP_ADDRESS_OUTPUTS = ('nodegroup_minions_private', 'nodegroup_minions')
 NODEGROUP_IDS_OUTPUT = 'nodegroup_minion_ids'
-#: Secrets only masters use: not given to a node group's stack.
-_MASTER_ONLY = ('kube_service_account_key', 'kube_service_account_private_key')
+#: Secrets and files only masters use: not given to a node group's stack.
+_MASTER_ONLY = ('kube_service_account_key', 'kube_service_account_private_key', 'ca_key',
+                'keystone_auth_default_policy', 'master_addons')
 
 
 class _AsDefault:
@@ -183,9 +203,13 @@ class K8sFedoraDriver(heat_driver.HeatDriver):
 
     def validate_cluster(self, view: base.ClusterView) -> None:
         """Masters odd and behind a LB when several; a known network driver;
-        a fixed subnet only with its network; values the nodes can be given.
+        a fixed subnet only with its network; values the nodes can be given;
+        labels of spec §9.1 with values they allow (checked by rendering every
+        parameter, see ``labels.py``); Octavia in the cloud for the octavia
+        ingress controller.
 
         :raises InvalidParameterValue:
+        :raises ServiceUnavailable: the cloud's catalog could not be read.
         """
         super().validate_cluster(view)
         network_driver = view.template.network_driver or 'flannel'
@@ -206,22 +230,55 @@ class K8sFedoraDriver(heat_driver.HeatDriver):
             if isinstance(value, str) and _UNSAFE.search(value):
                 raise exception.InvalidParameterValue(
                     err="%s: may not contain a quote (') or a line break." % name)
-        mapping.render_parameters(self.definition.parameters, view)
+        parameters = mapping.render_parameters(self.definition.parameters, view)
+        if parameters.get('ingress_controller') == 'octavia':
+            self._check_service(view, 'load-balancer', 'ingress_controller',
+                                'octavia needs the Octavia (load-balancer) service, which this '
+                                'cloud does not offer; use nginx or traefik')
+
+    def validate_nodegroup(self, view: base.ClusterView, nodegroup: Any) -> None:
+        """A new worker node group's labels (over the cluster's) have values its
+        stack can be built with (see :meth:`validate_cluster`).
+
+        :raises InvalidParameterValue:
+        """
+        mapping.render_parameters(self.definition.parameters, nodegroup_view(view, nodegroup))
+
+    @staticmethod
+    def _check_service(view: base.ClusterView, service_type: str, field: str,
+                       message: str) -> None:
+        """Refuse ``field`` unless the cloud offers ``service_type``.
+
+        Asked through the cloud interface the API checks images and flavors
+        with (``view.extra['cloud_resources']`` if the caller gives one, else
+        one for the current request), unless ``[cluster_template]
+        validate_cloud_resources`` is off.
+        """
+        if not CONF.cluster_template.validate_cloud_resources:
+            return
+        resources = view.extra.get('cloud_resources')
+        if resources is None:
+            resources = cloud.get_cloud_resources(oslo_context.get_current())
+        if not resources.has_service(service_type):
+            raise exception.InvalidParameterValue(err='labels: %s %s.' % (field, message))
 
     def validate_upgrade(self, view: base.ClusterView, new_template: Any, nodegroup: Any,
                          max_batch_size: int) -> None:
-        """A new template with a ``kube_tag``, no version label lowered.
+        """A new template naming what to upgrade to (``kube_tag``, ``ostree_commit``
+        or ``ostree_remote``, spec §8.6), no version label lowered.
 
-        :raises InvalidParameterValue: a downgrade (naming the label), a
-            template without ``kube_tag`` or a batch size below 1.
+        :raises InvalidParameterValue: a downgrade (naming the label) or a batch
+            size below 1.
+        :raises InvalidClusterTemplateForUpgrade: (409) the template sets none of
+            those labels.
         """
         if max_batch_size < 1:
             raise exception.InvalidParameterValue(
                 err='max_batch_size: must be at least 1 (got %s).' % max_batch_size)
         new_labels = dict(getattr(new_template, 'labels', None) or {})
-        if not new_labels.get('kube_tag'):
-            raise exception.InvalidParameterValue(
-                err='kube_tag: the new cluster template must set the label kube_tag.')
+        if not any(new_labels.get(name) for name in ('kube_tag',) + k8s_params.OS_REVISION_LABELS):
+            raise exception.InvalidClusterTemplateForUpgrade(
+                reason='it sets none of the labels kube_tag, ostree_commit, ostree_remote.')
         for name in k8s_params.VERSION_LABELS:
             old, new = view.label(name), new_labels.get(name)
             if not old or not new:

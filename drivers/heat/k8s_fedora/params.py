@@ -1,10 +1,12 @@
 """Heat parameter sources shared by the Fedora Kubernetes drivers.
 
 Each driver's ``template_def.py`` declares its own parameter list; these are
-the value functions and label tables those lists are built from.
+the value functions and label tables those lists are built from (the labels
+spec §9.1 gives a meaning to are read and checked in ``labels.py``).
 """
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 from typing import Any
 
@@ -12,6 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from magnum_like.common import exception
+from magnum_like.drivers.heat.k8s_fedora import addons
+from magnum_like.drivers.heat.k8s_fedora import labels
 from magnum_like.drivers.heat.mapping import Param
 from magnum_like.drivers.heat.mapping import bool_text
 
@@ -25,19 +29,30 @@ LABEL_PARAMS: tuple[str, ...] = (
     'cinder_csi_plugin_tag', 'kubelet_options', 'kubeapi_options',
     'kubecontroller_options', 'kubeproxy_options', 'kubescheduler_options',
     'admission_control_list', 'octavia_provider', 'octavia_lb_algorithm',
-    'availability_zone', 'docker_volume_type', 'etcd_volume_type',
-    'fixed_subnet_cidr', 'dns_cluster_domain',
+    'availability_zone', 'fixed_subnet_cidr', 'dns_cluster_domain',
+    'k8s_keystone_auth_tag', 'octavia_ingress_controller_tag',
+    'nginx_ingress_controller_tag', 'traefik_ingress_controller_tag', 'draino_tag',
+    'magnum_auto_healer_tag', 'ostree_remote', 'ostree_commit',
 )
-#: Labels holding a whole number.
+#: Labels holding a whole number (a bad one is refused naming the label).
 NUMBER_LABEL_PARAMS: tuple[str, ...] = ('flannel_network_subnetlen', 'etcd_volume_size')
 #: Labels holding a boolean, and their defaults.
 BOOL_LABEL_PARAMS: dict[str, bool] = {
     'kube_dashboard_enabled': True,
     'cinder_csi_enabled': True,
+    'keystone_auth_enabled': True,
+    'cert_manager_api': False,
+    'auto_healing_enabled': False,
 }
+#: The labels of an upgrade's new template that move the nodes to another OS
+#: revision (spec §8.6): ``ostree_commit`` wins over ``ostree_remote``.
+OS_REVISION_LABELS: tuple[str, ...] = ('ostree_commit', 'ostree_remote')
+#: Tags that are commit ids, not versions (no order to keep).
+_COMMIT_TAGS: tuple[str, ...] = ('draino_tag',)
 #: Labels whose values are versions: an upgrade may not lower them.
 VERSION_LABELS: tuple[str, ...] = tuple(
-    name for name in LABEL_PARAMS if name.endswith(('_tag', '_version')))
+    name for name in LABEL_PARAMS
+    if name.endswith(('_tag', '_version')) and name not in _COMMIT_TAGS)
 
 DEFAULT_SERVICE_CIDR = '10.254.0.0/16'
 DEFAULT_PODS_CIDR = '10.100.0.0/16'
@@ -120,6 +135,20 @@ def extra_or_cluster(name: str):
     return value
 
 
+def ca_generation(view) -> str:
+    """A digest of the cluster's CA certificates (``extra``, from the conductor).
+
+    The nodes fetch their certificates from the certificates API when they are
+    built; a CA rotation changes this value, so the stack update rebuilds them
+    (in rolling batches) against the new CAs. Empty when no CAs were supplied.
+    """
+    certificates = [view.extra.get(name) or '' for name in
+                    ('kube_ca_cert', 'etcd_ca_cert', 'front_proxy_ca_cert')]
+    if not any(certificates):
+        return ''
+    return hashlib.sha256('\n'.join(certificates).encode('utf-8')).hexdigest()[:16]
+
+
 def service_account_private_key(view) -> str:
     """The PEM key the masters sign service-account tokens with.
 
@@ -169,9 +198,11 @@ def common_parameters() -> list[Param]:
         Param('trustee_user_id', compute=extra_or_cluster('trustee_user_id')),
         Param('trustee_password', compute=extra_or_cluster('trustee_password')),
         Param('trust_id', extra='trust_id'),
+        Param('ca_generation', compute=ca_generation),
         Param('verify_ca', extra='verify_ca', convert=bool_text),
         Param('kube_service_account_private_key', compute=service_account_private_key),
         Param('kube_service_account_key', compute=service_account_public_key),
+        Param('master_addons', compute=addons.bundle),
         Param('tls_disabled', template='tls_disabled', default=False, convert=bool),
         Param('network_driver', template='network_driver', default='flannel'),
         Param('volume_driver', template='volume_driver'),
@@ -187,8 +218,21 @@ def common_parameters() -> list[Param]:
         Param('master_wait_timeout',
               compute=lambda view: int(view.cluster.create_timeout or 60) * 60),
     ]
+    params += [
+        # Labels of spec §9.1, checked (labels.py).
+        Param('master_lb_allowed_cidrs', compute=labels.lb_allowed_cidrs),
+        Param('boot_volume_size', compute=labels.boot_volume_size),
+        Param('boot_volume_type', compute=labels.volume_type('boot')),
+        Param('docker_volume_type', compute=labels.volume_type('docker')),
+        Param('etcd_volume_type', compute=labels.volume_type('etcd')),
+        Param('ingress_controller', compute=labels.ingress_controller),
+        Param('ingress_controller_role', compute=labels.ingress_controller_role),
+        Param('auto_healing_controller', compute=labels.auto_healing_controller),
+        Param('keystone_auth_default_policy', compute=labels.keystone_auth_policy),
+        Param('ca_key', compute=labels.ca_private_key),
+    ]
     params += [Param(name, label=name) for name in LABEL_PARAMS]
-    params += [Param(name, label=name, convert=int) for name in NUMBER_LABEL_PARAMS]
+    params += [Param(name, compute=labels.number_label(name)) for name in NUMBER_LABEL_PARAMS]
     params += [Param(name, label=name, default=default, convert=bool_text)
                for name, default in BOOL_LABEL_PARAMS.items()]
     return params

@@ -53,6 +53,7 @@ class ServerHandler(Handler):
         if key_name and key_name not in store.keypairs:
             raise ResourceFailure("Error validating value '%s': The Key (%s) could not be "
                                   "found." % (key_name, key_name), "StackValidationFailed")
+        boot_volumes = _boot_volumes(store, props)
         sid = new_id()
         port_ids, own_ports = [], []
         try:
@@ -87,7 +88,10 @@ class ServerHandler(Handler):
             "accessIPv4": "", "accessIPv6": "", "config_drive": "", "progress": 0,
             "security_groups": [{"name": g} for g in props.get("security_groups") or []],
             "port_ids": port_ids, "own_ports": own_ports, "stack_id": stack.id,
+            "os-extended-volumes:volumes_attached": [{"id": v["id"]} for v in boot_volumes],
         }
+        for vol in boot_volumes:
+            vol.update(status="in-use", attachments=[{"server_id": sid, "device": "/dev/vda"}])
         store.servers[sid] = server
         res.physical_id = sid
         return False
@@ -112,6 +116,10 @@ class ServerHandler(Handler):
     def delete(self, eng: "Engine", stack: Stack, res: Resource) -> bool:
         server = eng.store.servers.pop(res.physical_id or "", None)
         if server is not None:
+            for attached in server.get("os-extended-volumes:volumes_attached", []):
+                vol = eng.store.volumes.get(attached["id"])
+                if vol is not None:
+                    vol.update(status="available", attachments=[])
             for pid in server.get("own_ports", []):
                 eng.store.ports.pop(pid, None)
             for pid in server.get("port_ids", []):
@@ -156,6 +164,14 @@ class ServerHandler(Handler):
         if name == "console_urls":
             return {"novnc": "http://127.0.0.1/vnc_auto.html?token=%s" % server["id"]}
         return None
+
+
+def _boot_volumes(store: Store, props: dict[str, Any]) -> list[dict[str, Any]]:
+    """The volumes a server boots from: ``block_device_mapping_v2`` entries with a
+    ``volume_id`` (their server shows no image, as in Nova)."""
+    return [_lookup(store, "volumes", mapping["volume_id"], "volume")
+            for mapping in props.get("block_device_mapping_v2") or []
+            if mapping.get("volume_id")]
 
 
 def public_server(store: Store, server: dict[str, Any]) -> dict[str, Any]:

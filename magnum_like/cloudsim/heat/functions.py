@@ -24,6 +24,10 @@ UNSUPPORTED = {"yaql", "resource_facade", "Fn::GetAZs", "Fn::Base64", "Fn::Join"
 
 CONDITION_FUNCS = {"equals", "not", "and", "or", "contains"}
 
+#: What a two-argument ``if`` (HOT 2021-04-16) gives when its condition is
+#: false: the property, map key or list item holding it is left out.
+OMITTED = Ellipsis
+
 
 class Scope(Protocol):
     """What function evaluation needs from a stack."""
@@ -62,9 +66,11 @@ def resolve(snippet: Any, scope: Scope) -> Any:
                             "UnsupportedFunction")
         return FUNCTIONS[name](args, scope)
     if isinstance(snippet, dict):
-        return {key: resolve(value, scope) for key, value in snippet.items()}
+        resolved = {key: resolve(value, scope) for key, value in snippet.items()}
+        return {key: value for key, value in resolved.items() if value is not OMITTED}
     if isinstance(snippet, list):
-        return [resolve(item, scope) for item in snippet]
+        return [value for value in (resolve(item, scope) for item in snippet)
+                if value is not OMITTED]
     return snippet
 
 
@@ -212,10 +218,13 @@ def _repeat(args: Any, scope: Scope) -> Any:
 
 
 def _if(args: Any, scope: Scope) -> Any:
-    if not isinstance(args, list) or len(args) != 3:
-        raise HeatError('Arguments to "if" must be a list of three items')
-    chosen = args[1] if evaluate_condition(args[0], scope) else args[2]
-    return resolve(chosen, scope)
+    # Heat accepts two items (no false branch) from HOT 2021-04-16 (wallaby);
+    # the simulator does for every version.
+    if not isinstance(args, list) or len(args) not in (2, 3):
+        raise HeatError('Arguments to "if" must be a list of two or three items')
+    if evaluate_condition(args[0], scope):
+        return resolve(args[1], scope)
+    return resolve(args[2], scope) if len(args) == 3 else OMITTED
 
 
 def _str_split(args: Any, scope: Scope) -> Any:

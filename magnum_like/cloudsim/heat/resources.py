@@ -206,6 +206,10 @@ class PortHandler(Handler):
 
     def attrs(self, eng: "Engine", stack: Stack, res: Resource, name: str) -> Any:
         port = eng.store.ports.get(res.physical_id or "", {})
+        if name == "subnets":
+            # Neutron's subnets of the port's fixed IPs, as Heat's attribute gives them.
+            return [dict(eng.store.subnets[f["subnet_id"]]) for f in port.get("fixed_ips", [])
+                    if f.get("subnet_id") in eng.store.subnets]
         return dict(port) if name == "show" else port.get(name)
 
 
@@ -383,13 +387,20 @@ class WaitConditionHandler(Handler):
 
 
 class VolumeHandler(Handler):
-    """OS::Cinder::Volume."""
+    """OS::Cinder::Volume (bootable when made from an ``image``)."""
 
     def create(self, eng: "Engine", stack: Stack, res: Resource) -> bool:
         props = res.props or {}
+        image = eng.store.find("images", str(props["image"])) if props.get("image") else None
+        if props.get("image") and image is None:
+            raise ResourceFailure("Error validating value '%s': No images matching "
+                                  "{'name': '%s'}." % (props["image"], props["image"]),
+                                  "StackValidationFailed")
         vol = {"id": new_id(), "name": props.get("name") or _name(stack, res),
                "size": int(props.get("size") or 1), "status": "available",
                "volume_type": props.get("volume_type"), "attachments": [],
+               "bootable": "true" if image else "false",
+               "volume_image_metadata": {"image_id": image["id"]} if image else {},
                "project_id": stack.project, "created_at": now_iso()}
         eng.store.volumes[vol["id"]] = vol
         res.physical_id = vol["id"]

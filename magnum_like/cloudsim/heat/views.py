@@ -42,7 +42,10 @@ def stack_view(engine: "Engine", base: str, stack: Stack, *, detail: bool,
         "links": [{"href": stack_url(base, stack), "rel": "self"}],
     }
     if detail:
-        params = {k: _param_text(v) for k, v in stack.params.items()}
+        declared = stack.template.get("parameters") or {}
+        # Heat shows hidden parameters (passwords, keys) masked.
+        params = {k: "******" if (declared.get(k) or {}).get("hidden") else _param_text(v)
+                  for k, v in stack.params.items()}
         params.update({"OS::stack_id": stack.id, "OS::stack_name": stack.name,
                        "OS::project_id": stack.project})
         view.update({

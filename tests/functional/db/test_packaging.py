@@ -31,6 +31,14 @@ def test_wheel_installs_migrations_where_migration_py_finds_them(tmp_path):
     assert any(n.startswith('magnum_like/db/migrations/versions/') and n.endswith('_initial.py')
                for n in names)
     assert not any(n.startswith('alembic/') for n in names)
+    # Every file a driver reads at run time (templates, fragments, nested templates).
+    shipped = set(names)
+    for folder, _dirs, files in os.walk(os.path.join(REPO, 'drivers')):
+        for name in files:
+            if name.endswith(('.yaml', '.sh', '.tmpl')):
+                relative = os.path.relpath(os.path.join(folder, name), REPO)
+                packaged = 'magnum_like/' + relative
+                assert packaged in shipped, '%s is not in the wheel' % relative
     code = ('import alembic, magnum_like.db.migration as m; '
             'print(m.script_location()); print(alembic.__file__); print(m.head())')
     out = subprocess.run([sys.executable, '-c', code], cwd=str(target), check=True,

@@ -171,6 +171,13 @@ class Dev:
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read() or b'null')
 
+    def heat_get(self, cluster: dict, path: str = ''):
+        """GET ``path`` under the cluster's stack (named after the cluster) in the
+        simulator's Heat."""
+        base = self.endpoints['orchestration'].replace('%(project_id)s', cluster['project_id'])
+        name = '%s-%s' % (cluster['name'], cluster['uuid'].split('-')[0])
+        return self.sim_get('%s/stacks/%s%s' % (base.rstrip('/'), name, path))
+
     def sim_send(self, method: str, path: str, body=None):
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.sim_url + path, data=data, method=method,

@@ -99,3 +99,82 @@ def test_multi_master_cluster_with_load_balancer(dev):
                  'security_groups', 'routers'):
         assert counts[kind] == 0, (kind, counts)
     assert dev.servers() == [] and dev.loadbalancers() == []
+
+
+def _heat(dev: Dev, cluster: dict, path: str):
+    return dev.heat_get(cluster, path)
+
+
+def _resource(dev: Dev, cluster: dict, name: str) -> dict:
+    """The first resource ``name`` of the cluster stack or of a stack nested in it,
+    shown (properties too)."""
+    found = [r for r in _heat(dev, cluster, '/resources?nested_depth=3')['resources']
+             if r['resource_name'] == name][0]
+    [link] = [link['href'] for link in found['links'] if link['rel'] == 'self']
+    return dev.sim_get(link)['resource']
+
+
+def test_labels_of_spec_9_1_reach_the_cloud(dev):
+    """Boot volumes, the API load balancer's allowed CIDRs, the CA key for
+    cert_manager_api, Keystone auth, the Octavia ingress and auto-healing
+    controllers render into a stack the simulated cloud builds; bad values are
+    a 400 naming the label; an upgrade of the OS revision rolls the nodes."""
+    labels = ('kube_tag=v1.15.7,boot_volume_size=12,boot_volume_type=ssd,'
+              'master_lb_allowed_cidrs=192.0.2.0/24,cert_manager_api=true,'
+              'ingress_controller=octavia,auto_healing_enabled=true,'
+              'auto_healing_controller=magnum-auto-healer')
+    for name, template_labels in (('k8s-labels', labels),
+                                  ('k8s-labels-os', labels + ',ostree_commit=' + 'c' * 64)):
+        dev.ok('coe', 'cluster', 'template', 'create', name, '--coe', 'kubernetes',
+               '--image', 'fedora-atomic-latest', '--external-network', 'public',
+               '--flavor', 'm1.small', '--master-flavor', 'm1.medium', '--keypair', 'default',
+               '--master-lb-enabled', '--labels', template_labels)
+    for bad, named in (('boot_volume_size=-3', 'boot_volume_size'),
+                       ('master_lb_allowed_cidrs=10.0.0.0/40', 'master_lb_allowed_cidrs'),
+                       ('ingress_controller=haproxy', 'ingress_controller'),
+                       ('auto_healing_controller=kured', 'auto_healing_controller')):
+        err = dev.fails('coe', 'cluster', 'create', 'bad', '--cluster-template', 'k8s-labels',
+                        '--labels', bad, '--merge-labels')
+        assert '400' in err and named in err, err
+
+    dev.ok('coe', 'cluster', 'create', 'lbl', '--cluster-template', 'k8s-labels',
+           '--master-count', '1', '--node-count', '2')
+    cluster = dev.wait('lbl')
+    assert cluster['status'] == 'CREATE_COMPLETE', cluster
+    # A new node group's labels are checked by the driver before it is accepted.
+    err = dev.fails('coe', 'nodegroup', 'create', 'lbl', 'bad-ng', '--labels',
+                    'boot_volume_size=-1', '--merge-labels')
+    assert '400' in err and 'boot_volume_size' in err, err
+    prefix = '%s-%s' % (cluster['name'], cluster['uuid'].split('-')[0])
+    servers = [s for s in dev.servers() if s['name'].startswith(prefix)]
+    assert len(servers) == 3 and all(s['image'] == '' for s in servers)  # booted from volumes
+    volumes = dev.state()['counts']['volumes']
+    assert volumes == 3, volumes
+
+    listener = _resource(dev, cluster, 'listener')
+    assert listener['properties']['allowed_cidrs'] == ['192.0.2.0/24', '10.0.0.0/24']
+    boot_volume = _resource(dev, cluster, 'boot_volume')
+    assert boot_volume['properties']['size'] == 12
+    assert boot_volume['properties']['volume_type'] == 'ssd'
+    stack = _heat(dev, cluster, '')['stack']
+    assert stack['parameters']['ca_key'] == '******'  # hidden
+    files = _resource(dev, cluster, 'master_files')['properties']['cloud_config']['write_files']
+    [ca_key] = [f['content'] for f in files if f['path'] == '/etc/kubernetes/keys/ca.key']
+    assert ca_key.startswith('-----BEGIN')  # the conductor handed the CA key over
+    assert stack['parameters']['ingress_controller'] == 'octavia'
+    assert '"projects": ["%s"]' % cluster['project_id'] in \
+        stack['parameters']['keystone_auth_default_policy']
+    assert 'PRIVATE KEY' not in dev.log()
+
+    dev.ok('coe', 'cluster', 'upgrade', 'lbl', 'k8s-labels-os', '--max-batch-size', '1')
+    cluster = dev.wait('lbl')
+    assert cluster['status'] == 'UPDATE_COMPLETE', cluster
+    assert _heat(dev, cluster, '')['stack']['parameters']['ostree_commit'] == 'c' * 64
+    batches = dev.sim_get('/_sim/rolling_batches')['batches']
+    assert max(b['size'] for b in batches) == 1, batches
+    assert sum(b['size'] for b in batches if b['resource'] == 'kube_minions') == 2
+
+    dev.ok('coe', 'cluster', 'delete', 'lbl')
+    assert dev.wait('lbl')['status'] == 'NOT_FOUND'
+    counts = dev.state()['counts']
+    assert counts['volumes'] == 0 and counts['servers'] == 0, counts

@@ -87,10 +87,15 @@ def test_cluster_pki(dev, tmp_path):
                              check=True).stdout
     assert 'jane' in subject
 
-    # Rotation revokes what was issued.
+    # Rotation revokes what was issued, and rebuilds the nodes against the new
+    # CAs; the service-account key the masters sign tokens with stays.
+    before = dev.heat_get(cluster)['stack']['parameters']
     dev.ok('coe', 'ca', 'rotate', 'pki')
     cluster = dev.wait('pki')
     assert cluster['status'] == 'UPDATE_COMPLETE', cluster
+    after = dev.heat_get(cluster)['stack']['parameters']
+    assert after['ca_generation'] != before['ca_generation'] != ''
+    assert after['kube_service_account_key'] == before['kube_service_account_key']
     new_ca = _ca(dev, 'pki', tmp_path / 'new-ca.pem')
     assert new_ca != ca_pem
     assert not _verifies(tmp_path / 'new-ca.pem', cert_path)

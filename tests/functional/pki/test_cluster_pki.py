@@ -173,3 +173,22 @@ def test_ca_types(pki_config):
     cluster = helpers.make_cluster()
     with pytest.raises(exception.CertificateNotFound):
         pki.get_ca(_ctx(), cluster)
+
+
+def test_ca_key_only_for_cert_manager_api(pki_config):
+    """Label cert_manager_api: the Kubernetes CA's key joins the Heat parameters
+    (for the masters to sign CSRs); never otherwise, and never logged (the
+    autouse ``log_lines`` fixture checks)."""
+    pki_config.set('certificates', 'cert_manager_type', 'x509keypair')
+    cert_manager.reset()
+    plain = helpers.make_cluster(labels={'cert_manager_api': 'false'})
+    signing = helpers.make_cluster(name='k8s-2', labels={'cert_manager_api': 'true'})
+    for cluster in (plain, signing):
+        pki.ensure_cluster_certificates(_ctx(), cluster.uuid)
+    assert pki.CA_KEY_PARAMETER not in pki.heat_parameters(_ctx(), _row(plain.uuid))
+    params = pki.heat_parameters(_ctx(), _row(signing.uuid))
+    key = serialization.load_pem_private_key(params[pki.CA_KEY_PARAMETER].encode(), None)
+    ca = x509.load_certificate(params['kube_ca_cert'])
+    assert key.public_key().public_numbers() == ca.public_key().public_numbers()
+    for cluster in (plain, signing):
+        pki.delete_cluster_certificates(_ctx(), cluster.uuid)

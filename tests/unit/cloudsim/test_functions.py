@@ -71,6 +71,14 @@ def test_functions(snippet: Any, expected: Any) -> None:
     assert r(snippet) == expected
 
 
+def test_if_without_false_branch_leaves_the_value_out() -> None:
+    """HOT 2021-04-16: a two-item ``if`` whose condition is false omits the key."""
+    props = {"image": {"if": [{"not": "yes"}, {"get_param": "a"}]},
+             "bdm": {"if": ["yes", [{"boot_index": 0}]]},
+             "list": [1, {"if": [{"not": "yes"}, 2]}, 3]}
+    assert r(props) == {"bdm": [{"boot_index": 0}], "list": [1, 3]}
+
+
 def test_str_replace_strict_rejects_missing_param() -> None:
     with pytest.raises(HeatError, match="not found"):
         r({"str_replace_strict": {"template": "abc", "params": {"$x": 1}}})

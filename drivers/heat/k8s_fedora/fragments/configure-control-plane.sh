@@ -1,6 +1,7 @@
 #!/bin/bash
 # kube-apiserver, kube-controller-manager and kube-scheduler as Atomic system
-# containers at KUBE_TAG, configured through /etc/kubernetes/* env files.
+# containers at KUBE_TAG, configured through /etc/kubernetes/* env files; with
+# the Keystone webhook (keystone_auth_enabled) and CSR signing (cert_manager_api).
 set -euo pipefail
 # shellcheck source=/dev/null
 . /usr/local/lib/k8s-node/lib.sh
@@ -19,7 +20,17 @@ done
 cloud_args=''
 [ "$CLOUD_PROVIDER_ENABLED" = true ] && [ -n "$TRUST_ID" ] && cloud_args='--cloud-provider=external'
 
-api_args="--advertise-address=$ip --allow-privileged=true --authorization-mode=Node,RBAC"
+authz=Node,RBAC
+api_args=''
+if [ "$KEYSTONE_AUTH_ENABLED" = true ] && [ "$scheme" = https ]; then
+    # Keystone tokens go to k8s-keystone-auth on 127.0.0.1:8443 (addon-keystone-auth.sh).
+    webhook=/etc/kubernetes/keystone-webhook.kubeconfig
+    kubeconfig "$webhook" webhook server
+    sed -i -e 's#server: .*#server: https://127.0.0.1:8443/webhook#' "$webhook"
+    authz=Node,RBAC,Webhook
+    api_args="--authentication-token-webhook-config-file=$webhook --authorization-webhook-config-file=$webhook"
+fi
+api_args="$api_args --advertise-address=$ip --allow-privileged=true --authorization-mode=$authz"
 api_args="$api_args --service-account-key-file=/etc/kubernetes/keys/service-account.pub"
 api_args="$api_args --kubelet-preferred-address-types=InternalIP,Hostname"
 if [ "$scheme" = https ]; then
@@ -66,6 +77,10 @@ cm_args="$cm_args --use-service-account-credentials=true"
 cm_args="$cm_args --allocate-node-cidrs=true --cluster-cidr=$PODS_NETWORK_CIDR"
 cm_args="$cm_args --node-cidr-mask-size=$FLANNEL_NETWORK_SUBNETLEN"
 [ "$scheme" = http ] || cm_args="$cm_args --root-ca-file=$CERT_DIR/ca.crt"
+if [ "$CERT_MANAGER_API" = true ] && [ "$scheme" = https ] && [ -s /etc/kubernetes/keys/ca.key ]; then
+    cm_args="$cm_args --cluster-signing-cert-file=$CERT_DIR/ca.crt"
+    cm_args="$cm_args --cluster-signing-key-file=/etc/kubernetes/keys/ca.key"
+fi
 cat > /etc/kubernetes/controller-manager <<EOC
 KUBE_CONTROLLER_MANAGER_ARGS="$cm_args $cloud_args $KUBECONTROLLER_OPTIONS"
 EOC

@@ -147,51 +147,6 @@ EOC
     chmod 600 "$1"
 }
 
-# kubectl on a master, from the release matching KUBE_TAG (Atomic has none).
-kubectl() {
-    local bin=/usr/local/bin/kubectl version=${KUBE_TAG%%-*}
-    if [ ! -x "$bin" ]; then
-        mkdir -p /usr/local/bin
-        retry 5 10 curl -sfL -o "$bin" "https://dl.k8s.io/release/$version/bin/linux/amd64/kubectl" \
-            && chmod 755 "$bin"
-    fi
-    "$bin" --kubeconfig "$ADMIN_KUBECONFIG" "$@"
-}
-
-# Wait until the API answers (a master's addons need it).
-wait_for_api() {
-    retry 60 10 kubectl get --raw /healthz >/dev/null
-}
-
-# The OpenStack cloud config (trustee + trust) as the kube-system secret
-# cloud-config that the cloud-controller-manager and Cinder CSI read.
-cloud_config_secret() {
-    local conf=/etc/kubernetes/cloud-config
-    cat > "$conf" <<EOC
-[Global]
-auth-url=$AUTH_URL
-user-id=$TRUSTEE_USER_ID
-password=$TRUSTEE_PASSWORD
-trust-id=$TRUST_ID
-region=$REGION_NAME
-tls-insecure=$([ "$VERIFY_CA" = false ] && echo true || echo false)
-[LoadBalancer]
-use-octavia=true
-[BlockStorage]
-bs-version=v3
-EOC
-    chmod 600 "$conf"
-    kubectl -n kube-system create secret generic cloud-config --from-file=cloud.conf="$conf" \
-        --dry-run=client -o yaml | kubectl apply -f -
-}
-
-# apply_url URL [SED_EXPRESSION...]: apply a manifest fetched from URL, edited.
-apply_url() {
-    local url=$1 file
-    shift
-    file=$(mktemp --suffix=.yaml)
-    retry 5 10 curl -sfL -o "$file" "$url"
-    for expr in "$@"; do sed -i -e "$expr" "$file"; done
-    retry 5 10 kubectl apply -f "$file"
-    rm -f "$file"
-}
+# What the masters' addon scripts drive the cluster with (kubectl as admin).
+# shellcheck source=/dev/null
+. /usr/local/lib/k8s-node/lib-kubectl.sh

@@ -28,6 +28,8 @@ from magnum_like.common import context as ml_context
 from magnum_like.common import exception
 from magnum_like.conductor import states
 from magnum_like.db import api as db
+from magnum_like.db import models
+from magnum_like.drivers import base as driver_base
 
 CONF = ml_conf.CONF
 
@@ -152,6 +154,9 @@ class NodeGroupController(rest.RestController):
         }
         if CONF.cluster_template.validate_cloud_resources and 'flavor_id' in given:
             cloud.get_cloud_resources(ctl.context()).get_flavor(given['flavor_id'])
+        # What the driver would refuse to build (e.g. bad label values) is a 400 now.
+        view = driver_base.ClusterView(cluster=cluster, template=template, nodegroups=ngs)
+        clusters.driver_for(template).validate_nodegroup(view, models.NodeGroup(**values))
         ops.start_operation(cluster, 'nodegroup_create', args={'nodegroup': values['uuid']},
                                  new_nodegroup=values)
         return _view(_find_nodegroup(cluster.uuid, values['uuid']), cluster)

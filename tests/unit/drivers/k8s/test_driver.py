@@ -1,11 +1,19 @@
 """What the Kubernetes drivers decide besides rendering: checks, updates, outputs."""
 from __future__ import annotations
 
+import base64
+import glob
+import gzip
+import io
+import os
+import tarfile
+
 import pytest
 import yaml
 
 from magnum_like.common import exception
 from magnum_like.db import models
+from magnum_like.drivers.heat.k8s_fedora import addons
 from magnum_like.drivers.k8s_fedora_atomic_v1 import driver as atomic_driver
 from magnum_like.drivers.k8s_fedora_ironic_v1 import driver as ironic_driver
 from tests.unit.drivers.k8s import fakes
@@ -22,7 +30,7 @@ def test_upgrade_refuses_a_downgrade_naming_the_label():
     with pytest.raises(exception.InvalidParameterValue, match='coredns_tag'):
         DRIVER.validate_upgrade(view, older_dns, view.nodegroup('worker'), 1)
     no_tag = models.ClusterTemplate(labels={})
-    with pytest.raises(exception.InvalidParameterValue, match='kube_tag'):
+    with pytest.raises(exception.InvalidClusterTemplateForUpgrade, match='kube_tag'):
         DRIVER.validate_upgrade(view, no_tag, view.nodegroup('worker'), 1)
 
 
@@ -122,16 +130,74 @@ def test_parameters():
     assert 'PUBLIC KEY' in params['kube_service_account_key']
 
 
-def test_master_user_data_fits_nova_limit():
-    """Nova takes at most 64 KiB of base64 user data: ~48 KiB of scripts."""
-    definition = DRIVER.definition
-    files = definition.files(None)
-    cluster = yaml.safe_load(definition.template(None))
-    total = 0
-    for part in cluster['resources']['master_config']['properties']['parts']:
-        resource = cluster['resources'][part['config']['get_resource']]
-        config = resource['properties'].get('config')
+def test_refresh_keeps_the_service_account_key_and_carries_the_cas():
+    """A CA or credential rotation re-sends the parameters, but not the service-account
+    key pair (Heat keeps it, so tokens stay valid); new CAs change ``ca_generation``,
+    which rebuilds the nodes against them."""
+    cas = {'kube_ca_cert': 'CA 1', 'etcd_ca_cert': 'ETCD 1', 'front_proxy_ca_cert': 'FP 1'}
+    view = fakes.make_view(extra=dict(cas))
+    created = DRIVER.create_stack_body(view)['parameters']
+    body = DRIVER.refresh_stack_body(fakes.make_view(extra=dict(cas)))
+    assert body['existing'] is True
+    params = body['parameters']
+    assert set(created) - set(params) == {'kube_service_account_key',
+                                          'kube_service_account_private_key'}
+    assert params['ca_generation'] == created['ca_generation'] != ''
+    rotated = DRIVER.refresh_stack_body(fakes.make_view(extra=dict(cas, etcd_ca_cert='ETCD 2')))
+    assert rotated['parameters']['ca_generation'] != params['ca_generation']
+
+
+#: What the masters' own files hold besides the addons bundle: the
+#: service-account key pair, the Kubernetes CA key (cert_manager_api, RSA 2048)
+#: and the Keystone policy.
+MASTER_FILES_BYTES = 4 * 1024
+
+
+def _parts_bytes(node, resources: dict, files: dict) -> int:
+    """Bytes of the scripts a MultipartMime ``parts`` value puts in the user data,
+    in the worst case (each ``if`` takes its larger branch)."""
+    if isinstance(node, list):
+        return sum(_parts_bytes(item, resources, files) for item in node)
+    if not isinstance(node, dict):
+        return 0
+    if 'list_concat' in node:
+        return _parts_bytes(node['list_concat'], resources, files)
+    if 'if' in node:
+        return max(_parts_bytes(branch, resources, files) for branch in node['if'][1:])
+    if 'config' in node:
+        return _parts_bytes(node['config'], resources, files)
+    if 'get_resource' in node:
+        config = resources[node['get_resource']]['properties'].get('config')
         if isinstance(config, dict) and 'get_file' in config:
-            total += len(files[config['get_file']])
+            return len(files[config['get_file']])
+    return 0
+
+
+@pytest.mark.parametrize('role', ['master', 'minion'])
+def test_user_data_fits_nova_limit(role):
+    """Nova takes at most 64 KiB of base64 user data: ~48 KiB of scripts, whatever
+    the labels choose (each optional part counted), the masters' addons bundle
+    and secrets included."""
+    files = DRIVER.definition.files(None)
+    config = yaml.safe_load(files['nodeconfig.yaml'])
+    resources = config['resources']
+    total = _parts_bytes(resources['%s_config' % role]['properties']['parts'], resources, files)
     total += len(files['fragments/heat-params.tmpl']) * 2 + len(files['fragments/lib.sh'])
+    total += len(files['fragments/lib-kubectl.sh'])
+    if role == 'master':
+        total += len(addons.bundle(None)) + MASTER_FILES_BYTES
     assert total < 48 * 1024, total
+
+
+def test_addons_bundle_runs_every_addon_in_order():
+    """The masters' addons travel packed (addons.py); none is also a part of its own."""
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(base64.b64decode(addons.bundle(None))))) \
+            as tar:
+        names = tar.getnames()
+    assert names == ['%02d-%s' % (i, n) for i, n in enumerate(addons.MASTER_ADDONS, start=1)]
+    assert addons.bundle(None) == addons.bundle(None)  # stable: re-renders change nothing
+    nodeconfig = DRIVER.definition.files(None)['nodeconfig.yaml']
+    assert not [name for name in addons.MASTER_ADDONS if name in nodeconfig]
+    shipped = {os.path.basename(path) for path in glob.glob(os.path.join(
+        os.path.dirname(addons.__file__), 'fragments', 'addon-*.sh'))}
+    assert shipped <= set(addons.MASTER_ADDONS)

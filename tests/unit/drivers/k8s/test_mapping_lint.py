@@ -14,7 +14,8 @@ UPDATE_ONLY = {'minions_to_remove', 'update_max_batch_size'}
 #: Parameters a driver leaves at the template's default on purpose.
 LEFT_AT_DEFAULT = {
     'k8s_fedora_atomic_v1': set(),
-    'k8s_fedora_ironic_v1': {'docker_volume_type', 'etcd_volume_type'},  # no Cinder on baremetal
+    # no Cinder on baremetal
+    'k8s_fedora_ironic_v1': {'docker_volume_type', 'etcd_volume_type', 'boot_volume_type'},
 }
 
 

@@ -3,9 +3,13 @@
 The matrix covers VM and baremetal, 1 and 3 masters, load balancer on/off,
 floating IPs on/off, fixed network or not, volumes or not and both network
 drivers; combinations ``validate_cluster`` refuses are checked to be refused
-instead. Updates (scale down with nodes_to_remove, upgrade) are validated as
-Heat applies a PATCH: the stored template with the merged parameters. All
-bodies go through ``tools/validate_hot.py`` in one process (Heat is slow to import).
+instead. Then each label of spec §9.1 the drivers act on (``LABEL_CASES``:
+boot volumes, the API load balancer's allowed CIDRs, Keystone auth off, the
+CA key for cert_manager_api, every ingress and auto-healing controller, an OS
+revision), on both drivers. Updates (scale down with nodes_to_remove, upgrade
+of kube_tag or of the OS revision) are validated as Heat applies a PATCH: the
+stored template with the merged parameters. All bodies go through
+``tools/validate_hot.py`` in one process (Heat is slow to import).
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from magnum_like.drivers.k8s_fedora_atomic_v1 import driver as atomic_driver
 from magnum_like.drivers.k8s_fedora_ironic_v1 import driver as ironic_driver
 from tests.unit.drivers.k8s import conftest
 from tests.unit.drivers.k8s import fakes
+from tests.unit.drivers.k8s import test_labels
 
 DRIVERS = {'vm': atomic_driver.Driver(), 'bm': ironic_driver.Driver()}
 MATRIX = list(itertools.product(('vm', 'bm'), (1, 3), (True, False), (True, False),
@@ -46,8 +51,38 @@ def _merged(create_body: dict, update_body: dict) -> dict:
     return body
 
 
+#: Labels of spec §9.1 the drivers act on, each rendered on both drivers
+#: (fixed network, load balancer: what baremetal needs and the CIDRs act on).
+LABEL_CASES = {
+    'boot-volume': {'boot_volume_size': '20', 'boot_volume_type': 'ssd'},
+    'lb-cidrs': {'master_lb_allowed_cidrs': '192.0.2.0/24,198.51.100.7',
+                 'master_lb_floating_ip_enabled': 'true'},
+    'no-keystone-auth': {'keystone_auth_enabled': 'false'},
+    'cert-manager-api': {'cert_manager_api': 'true'},
+    'ingress-octavia': {'ingress_controller': 'octavia'},
+    'ingress-nginx': {'ingress_controller': 'nginx', 'ingress_controller_role': 'edge'},
+    'ingress-traefik': {'ingress_controller': 'traefik'},
+    'healing-draino': {'auto_healing_enabled': 'true'},
+    'healing-magnum': {'auto_healing_enabled': 'true',
+                       'auto_healing_controller': 'magnum-auto-healer'},
+    'os-revision': {'ostree_remote': 'fedora-atomic:fedora/29/x86_64/atomic-host',
+                    'ostree_commit': 'a' * 64},
+}
+
+
+def _label_view(server_type: str, labels: dict):
+    return fakes.make_view(server_type=server_type, fixed=True, lb=True, masters=3,
+                           labels=labels, extra={
+                               'kube_ca_key': test_labels.CA_KEY,
+                               'cloud_resources': test_labels.FakeCloud({'load-balancer'})})
+
+
 def _bodies() -> dict[str, dict]:
     bodies = {}
+    for (case, labels), server_type in itertools.product(LABEL_CASES.items(), ('vm', 'bm')):
+        view = _label_view(server_type, labels)
+        DRIVERS[server_type].validate_cluster(view)
+        bodies['%s-label-%s' % (server_type, case)] = DRIVERS[server_type].create_stack_body(view)
     for server_type, masters, lb, fip, fixed, volumes, net in MATRIX:
         name = '%s-m%d-lb%d-fip%d-fixed%d-vol%d-%s' % (
             server_type, masters, lb, fip, fixed, volumes, net)
@@ -86,6 +121,12 @@ def _bodies() -> dict[str, dict]:
         assert update['parameters']['kube_tag'] == 'v1.16.3'
         assert update['parameters']['update_max_batch_size'] == 2
         bodies['%s-upgrade' % server_type] = _merged(created, update)
+        # Upgrade of the OS revision only (kube_tag unchanged).
+        new_os = models.ClusterTemplate(labels={'kube_tag': 'v1.15.7', 'ostree_commit': 'b' * 64})
+        driver.validate_upgrade(view, new_os, view.nodegroup('worker'), 1)
+        update = driver.update_stack_body(view, new_template=new_os, max_batch_size=1)
+        assert update['parameters']['ostree_commit'] == 'b' * 64
+        bodies['%s-upgrade-os' % server_type] = _merged(created, update)
         # A non-default node group: its own stack, joined to the cluster stack's
         # network, security groups and API address, then resized naming a node
         # by its floating address.
@@ -96,6 +137,20 @@ def _bodies() -> dict[str, dict]:
             bodies['%s-fip%d-nodegroup' % (server_type, fip)] = ng_created
             bodies['%s-fip%d-nodegroup-scale-down' % (server_type, fip)] = _merged(
                 ng_created, ng_update)
+        # A node group of a cluster with every node-side label on.
+        labels = dict(LABEL_CASES['boot-volume'], **LABEL_CASES['os-revision'],
+                      **LABEL_CASES['cert-manager-api'], **LABEL_CASES['ingress-octavia'])
+        view = _label_view(server_type, labels)
+        view.extra['cluster_stack_outputs'] = CLUSTER_OUTPUTS
+        ng = models.NodeGroup(uuid='6a1f0d5e-2222-4000-8000-000000000009', name='pool2',
+                              cluster_id=fakes.CLUSTER_UUID, role='worker', is_default=False,
+                              node_count=2, flavor_id='m1.large', image_id='fedora-gpu',
+                              labels={})
+        driver.validate_nodegroup(view, ng)
+        body = driver.nodegroup_stack_body(view, ng)
+        assert 'ca_key' not in body['parameters']
+        assert 'master_addons' not in body['parameters']
+        bodies['%s-label-nodegroup' % server_type] = body
     return bodies
 
 
@@ -143,9 +198,10 @@ def _nodegroup_bodies(driver, view) -> tuple[dict, dict]:
 
 def test_every_body_is_valid_for_heat(tmp_path, heat_python):
     bodies = _bodies()
-    # 2 drivers × 64, less what validate_cluster refuses, plus 4 updates, plus
-    # 2 drivers × 2 (floating IPs on/off) node group stacks and their resizes.
-    assert len(bodies) == 48 + 12 + 4 + 8
+    # 2 drivers × 64, less what validate_cluster refuses, plus 6 updates, plus
+    # 2 drivers × 2 (floating IPs on/off) node group stacks and their resizes,
+    # plus 2 drivers × (the label cases and a node group with labels on).
+    assert len(bodies) == 48 + 12 + 6 + 8 + 2 * (len(LABEL_CASES) + 1)
     paths = []
     for name, body in sorted(bodies.items()):
         path = tmp_path / ('%s.json' % name)
