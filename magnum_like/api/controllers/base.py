@@ -39,6 +39,16 @@ def base_url() -> str:
     return (CONF.api.public_endpoint or pecan.request.host_url).rstrip('/')
 
 
+def require_detail_path() -> None:
+    """A ``detail`` route answers only at ``.../detail``: pecan also hands it
+    ``.../detail/<anything>``, which is a 404.
+
+    :raises NotFound:
+    """
+    if pecan.request.path.rstrip('/').split('/')[-1] != 'detail':
+        raise exception.NotFound()
+
+
 def enforce(rule: str, target: dict | None = None) -> None:
     """Check ``rule`` for the caller; :raises PolicyNotAuthorized:"""
     policy.enforce(context(), rule, target)

@@ -78,7 +78,7 @@ def test_cluster_lifecycle(dev):
                  '--labels', 'kubelet_options=--max-pods=50')
     assert 'Request to create nodegroup' in out, out
     ng = dev.wait_nodegroup('web', 'pool')
-    assert ng['status'] == 'CREATE_COMPLETE', ng
+    assert ng['status'] == 'CREATE_COMPLETE', ng.get('status_reason')
     assert ng['node_count'] == 2 and ng['flavor_id'] == 'm1.large'
     assert ng['stack_id']
     pool_servers = [s for s in dev.servers() if '-pool-' in s['name']]

@@ -12,7 +12,6 @@ from typing import Any
 
 from oslo_utils import strutils
 from oslo_utils import uuidutils
-import pecan
 from pecan import rest
 import wsme
 from wsme import types as wtypes
@@ -247,8 +246,7 @@ class ClustersController(rest.RestController):
                          wtypes.text)
     def detail(self, marker=None, limit=None, sort_key='id', sort_dir='asc'):
         """The caller's clusters with every field."""
-        if pecan.request.path.rstrip('/').split('/')[-1] != 'detail':
-            raise exception.NotFound()
+        ctl.require_detail_path()
         ctl.enforce('cluster:detail')
         ctl.scope_all_projects('cluster:detail_all_projects')
         return self._collection(limit=limit, marker=marker, sort_key=sort_key,

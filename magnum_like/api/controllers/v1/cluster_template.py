@@ -105,8 +105,7 @@ class ClusterTemplatesController(ctl.FlatResourceRoutes, rest.RestController):
     @wsme_pecan.wsexpose(COLLECTION_DOC, wtypes.text, int, wtypes.text, wtypes.text)
     def detail(self, marker=None, limit=None, sort_key='id', sort_dir='asc'):
         """Same content as the list, under its own policy."""
-        if pecan.request.path.rstrip('/').split('/')[-1] != 'detail':
-            raise exception.NotFound()
+        ctl.require_detail_path()
         ctl.enforce('clustertemplate:detail')
         ctl.scope_all_projects('clustertemplate:detail_all_projects')
         return self._collection(limit=limit, marker=marker, sort_key=sort_key,

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from oslo_utils import strutils
 from oslo_utils import uuidutils
-import pecan
 from pecan import rest
 from wsme import types as wtypes
 from wsmeext import pecan as wsme_pecan
@@ -104,8 +103,7 @@ class FederationsController(ctl.FlatResourceRoutes, rest.RestController):
     @wsme_pecan.wsexpose(COLLECTION_DOC, wtypes.text, int, wtypes.text, wtypes.text)
     def detail(self, marker=None, limit=None, sort_key='id', sort_dir='asc'):
         """The caller's federations with every field."""
-        if pecan.request.path.rstrip('/').split('/')[-1] != 'detail':
-            raise exception.NotFound()
+        ctl.require_detail_path()
         ctl.enforce('federation:detail')
         ctl.scope_all_projects('federation:detail_all_projects')
         return self._collection(limit=limit, marker=marker, sort_key=sort_key,

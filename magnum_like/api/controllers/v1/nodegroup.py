@@ -7,7 +7,6 @@ Node counts change through ``actions/resize`` (spec §3.3).
 """
 from __future__ import annotations
 
-import pecan
 from oslo_utils import uuidutils
 from pecan import rest
 import wsme
@@ -100,8 +99,7 @@ class NodeGroupController(rest.RestController):
     def detail(self, cluster_ident, marker=None, limit=None, sort_key='id', sort_dir='asc',
                role=None):
         """The cluster's node groups with every field."""
-        if pecan.request.path.rstrip('/').split('/')[-1] != 'detail':
-            raise exception.NotFound()
+        ctl.require_detail_path()
         return self._collection(cluster_ident, limit=limit, marker=marker, sort_key=sort_key,
                                 sort_dir=sort_dir, role=role, rule='nodegroup:get_all',
                                 all_rule='nodegroup:get_all_all_projects', full=True,

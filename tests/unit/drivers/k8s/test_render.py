@@ -142,6 +142,8 @@ def _bodies() -> dict[str, dict]:
                       **LABEL_CASES['cert-manager-api'], **LABEL_CASES['ingress-octavia'])
         view = _label_view(server_type, labels)
         view.extra['cluster_stack_outputs'] = CLUSTER_OUTPUTS
+        # The CA certificates the conductor supplies (their digest reaches the nodes).
+        view.extra.update(kube_ca_cert='CA', etcd_ca_cert='ETCD CA', front_proxy_ca_cert='FP')
         ng = models.NodeGroup(uuid='6a1f0d5e-2222-4000-8000-000000000009', name='pool2',
                               cluster_id=fakes.CLUSTER_UUID, role='worker', is_default=False,
                               node_count=2, flavor_id='m1.large', image_id='fedora-gpu',
@@ -150,6 +152,7 @@ def _bodies() -> dict[str, dict]:
         body = driver.nodegroup_stack_body(view, ng)
         assert 'ca_key' not in body['parameters']
         assert 'master_addons' not in body['parameters']
+        assert body['parameters']['ca_generation']
         bodies['%s-label-nodegroup' % server_type] = body
     return bodies
 
