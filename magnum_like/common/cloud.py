@@ -169,3 +169,19 @@ class OpenStackCloudResources:
 def get_cloud_resources(context=None) -> CloudResources:
     """The ``CloudResources`` implementation for this request."""
     return OpenStackCloudResources(context)
+
+
+def external_network_id(context, ident: str | None) -> str | None:
+    """The id of an external network a template may name by name, as Magnum
+    resolves it for its stacks: services inside the cluster (the Octavia ingress
+    controller) need the id. An id, or a name that cannot be looked up now, is
+    returned as given (Heat itself accepts both), with a warning for the latter.
+    """
+    if not ident or uuidutils.is_uuid_like(ident):
+        return ident
+    try:
+        return get_cloud_resources(context).get_network(ident, external=True)['id']
+    except (exception.MagnumLikeException, KeyError) as error:
+        LOG.warning('External network %s: its id could not be looked up (%s); the '
+                    'name is passed on', ident, error)
+        return ident

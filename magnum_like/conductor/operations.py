@@ -22,6 +22,7 @@ from typing import Any
 
 from oslo_log import log as logging
 
+from magnum_like.common import cloud
 from magnum_like.common import context as ml_context
 from magnum_like.common import drivers as driver_registry
 from magnum_like.common import exception
@@ -92,6 +93,9 @@ def make_view(task: task_mod.ClusterTask, template: Any = None, *,
                                                            cluster.cluster_template_id)
     extra: dict = {'stack_tags': [heat_driver.SERVICE_TAG, heat_driver.cluster_tag(cluster.uuid)],
                    'cluster_uuid': cluster.uuid, 'project_id': cluster.project_id}
+    if credentials:
+        extra['external_network_id'] = cloud.external_network_id(
+            task.context, template.external_network_id)
     for module in ('magnum_like.conductor.pki', 'magnum_like.common.trust'):
         if not credentials:
             break

@@ -128,10 +128,11 @@ def cloud_provider(view) -> str:
 
 
 def extra_or_cluster(name: str):
-    """A value the conductor supplies, else the cluster's column of that name."""
+    """A value the conductor supplies, else the cluster's (or its template's) field
+    of that name."""
     def value(view) -> Any:
         found = view.extra.get(name)
-        return found if found not in (None, '') else getattr(view.cluster, name, None)
+        return found if found not in (None, '') else view.attr(name)
     return value
 
 
@@ -183,7 +184,8 @@ def common_parameters() -> list[Param]:
         Param('number_of_masters', nodegroup=('master', 'node_count'), default=1),
         Param('number_of_minions', nodegroup=('worker', 'node_count'), default=1),
         Param('ssh_key_name', compute=keypair),
-        Param('external_network', cluster='external_network_id', default='public'),
+        Param('external_network', compute=extra_or_cluster('external_network_id'),
+              default='public'),
         Param('fixed_network', cluster='fixed_network'),
         Param('fixed_subnet', cluster='fixed_subnet'),
         Param('dns_nameserver', template='dns_nameserver'),

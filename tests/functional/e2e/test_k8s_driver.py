@@ -162,6 +162,10 @@ def test_labels_of_spec_9_1_reach_the_cloud(dev):
     [ca_key] = [f['content'] for f in files if f['path'] == '/etc/kubernetes/keys/ca.key']
     assert ca_key.startswith('-----BEGIN')  # the conductor handed the CA key over
     assert stack['parameters']['ingress_controller'] == 'octavia'
+    # The template names the external network; the nodes (the Octavia ingress
+    # controller's floating-network-id) get its id, as Magnum resolves it.
+    public = [n for n in dev.sim_get('/network/v2.0/networks?name=public')['networks']]
+    assert stack['parameters']['external_network'] == public[0]['id']
     assert '"projects": ["%s"]' % cluster['project_id'] in \
         stack['parameters']['keystone_auth_default_policy']
     assert 'PRIVATE KEY' not in dev.log()
