@@ -26,20 +26,15 @@ CONF = ml_conf.CONF
 MAX_BODY = 1024 * 1024
 
 
-class ApiRequest(webob.Request):
-    """The request class pecan builds: plain WebOb.
+def refuse_undecodable(app):
+    """Answer 400 to a path or query string that is not UTF-8, before pecan decodes it.
 
     pecan's own ``Request`` wraps *every* attribute read in a Python-level
-    ``__getattribute__`` only to turn a ``UnicodeDecodeError`` into a 400;
-    that wrapper was the largest single cost of a read in the profile. Here
-    the input that can fail to decode (path, query, body) is checked once,
-    before pecan sees it, by :func:`refuse_undecodable` and
-    ``hooks.BodyShapeHook``, which answer 400 themselves.
+    ``__getattribute__`` only to turn a ``UnicodeDecodeError`` into a 400 (the
+    largest single cost of a read in the profile); the app uses plain WebOb
+    requests instead, and this check (with ``hooks.BodyShapeHook`` for bodies)
+    answers those 400s once, up front.
     """
-
-
-def refuse_undecodable(app):
-    """Answer 400 to a path or query string that is not UTF-8, before pecan decodes it."""
     def middleware(environ, start_response):
         for key in ('PATH_INFO', 'QUERY_STRING'):
             try:
@@ -70,7 +65,7 @@ def setup_app(conf=CONF):
         guess_content_type_from_ext=False,
         debug=False,
         logging=False,
-        request_cls=ApiRequest,
+        request_cls=webob.Request,   # see refuse_undecodable
     )
     app = refuse_undecodable(app)
     app = auth.wrap(app, conf)

@@ -79,13 +79,13 @@ def driver_for(template: Any) -> driver_base.Driver:
 
 
 def make_view(task: task_mod.ClusterTask, template: Any = None, *,
-              credentials: bool = True) -> driver_base.ClusterView:
+              for_render: bool = True) -> driver_base.ClusterView:
     """The driver's view of the task's cluster, with what the conductor supplies.
 
-    :param credentials: add the CA certificates and the trust (read from the
-        cert manager and the database) that rendering a stack body needs;
-        reading a stack's outputs or its resources to clean up does not, and
-        skips those cert-manager round trips.
+    :param for_render: add what rendering a stack body needs from elsewhere (the
+        CA certificates and the trust, the external network's id); reading a
+        stack's outputs or its resources to clean up does not, and skips those
+        cert-manager and Neutron round trips.
     """
     from magnum_like.drivers.heat import driver as heat_driver
     cluster = task.cluster
@@ -93,17 +93,16 @@ def make_view(task: task_mod.ClusterTask, template: Any = None, *,
                                                            cluster.cluster_template_id)
     extra: dict = {'stack_tags': [heat_driver.SERVICE_TAG, heat_driver.cluster_tag(cluster.uuid)],
                    'cluster_uuid': cluster.uuid, 'project_id': cluster.project_id}
-    if credentials:
+    if for_render:
         extra['external_network_id'] = cloud.external_network_id(
             task.context, template.external_network_id)
-    for module in ('magnum_like.conductor.pki', 'magnum_like.common.trust'):
-        if not credentials:
-            break
-        try:
-            extra.update(_call_optional(module, 'heat_parameters', task.context, cluster) or {})
-        except exception.MagnumLikeException as error:
-            # e.g. no certificates yet (a delete of a cluster whose create failed early)
-            LOG.debug('Cluster %s: no %s parameters: %s', cluster.uuid, module, error)
+        for module in ('magnum_like.conductor.pki', 'magnum_like.common.trust'):
+            try:
+                extra.update(_call_optional(module, 'heat_parameters', task.context, cluster)
+                             or {})
+            except exception.MagnumLikeException as error:
+                # e.g. no certificates yet (a delete of a cluster whose create failed early)
+                LOG.debug('Cluster %s: no %s parameters: %s', cluster.uuid, module, error)
     return driver_base.ClusterView(cluster=cluster, template=template,
                                    nodegroups=task.nodegroups, extra=extra)
 
@@ -375,7 +374,7 @@ def _start_delete(task: task_mod.ClusterTask) -> str | None:
     from magnum_like.conductor import cleanup
     client = heat_for(task.cluster)
     try:
-        view = make_view(task, credentials=False)
+        view = make_view(task, for_render=False)
         to_clean = driver_for(view.template).resources_to_clean(view)
     except exception.MagnumLikeException:
         to_clean = {}
@@ -512,7 +511,7 @@ def finish(task: task_mod.ClusterTask, outcome: str, *, stack_id: str | None = N
     values: dict = {}
     ng_values: dict = {}
     if operation != 'nodegroup_create':
-        view = make_view(task, credentials=False)
+        view = make_view(task, for_render=False)
         driver = driver_for(view.template)
         values, ng_values = driver.fields_from_stack(view, heat.outputs_of(stack),
                                                      getattr(stack, 'parameters', {}) or {})

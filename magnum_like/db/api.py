@@ -44,14 +44,29 @@ _SERVICE = models.MagnumService
 
 # -- cluster templates ----------------------------------------------------------
 
+def _visibility(context: Any) -> str:
+    """Which templates ``context`` sees: ``all``, ``admin`` (its project's and every
+    public one) or ``member`` (its project's and the public ones not hidden)."""
+    if getattr(context, 'all_tenants', False):
+        return 'all'
+    return 'admin' if context.is_admin else 'member'
+
+
+def _visible(visibility: str, project_id: Any) -> Any:
+    """The filter of :func:`_visibility`'s kinds (``None`` for ``all``);
+    ``project_id`` is a value or a bound parameter."""
+    if visibility == 'all':
+        return None
+    public = _CT.public == sa.true()
+    if visibility == 'member':
+        public = sa.and_(public, sa.or_(_CT.hidden == sa.false(), _CT.hidden.is_(None)))
+    return sa.or_(_CT.project_id == project_id, public)
+
+
 def _template_query(session: Any, context: Any) -> Any:
     query = session.query(_CT)
-    if getattr(context, 'all_tenants', False):
-        return query
-    not_hidden = sa.or_(_CT.hidden == sa.false(), _CT.hidden.is_(None))
-    public = _CT.public == sa.true()
-    shared = public if context.is_admin else sa.and_(public, not_hidden)
-    return query.filter(sa.or_(_CT.project_id == context.project_id, shared))
+    condition = _visible(_visibility(context), context.project_id)
+    return query if condition is None else query.filter(condition)
 
 
 def _template_not_found(ident: Any) -> Any:
@@ -103,12 +118,11 @@ def _visible_template_statements() -> dict[str, sa.Select]:
     (what :func:`_template_query` filters, as bound parameters).
     """
     select = sa.select(*_CT.__table__.columns).where(_CT.uuid == sa.bindparam('uuid'))
-    public = _CT.public == sa.true()
-    not_hidden = sa.or_(_CT.hidden == sa.false(), _CT.hidden.is_(None))
-    own = _CT.project_id == sa.bindparam('project_id')
-    return {'all': select,
-            'admin': select.where(sa.or_(own, public)),
-            'member': select.where(sa.or_(own, sa.and_(public, not_hidden)))}
+    statements = {}
+    for visibility in ('all', 'admin', 'member'):
+        condition = _visible(visibility, sa.bindparam('project_id'))
+        statements[visibility] = select if condition is None else select.where(condition)
+    return statements
 
 
 _VISIBLE_TEMPLATE = _visible_template_statements()
@@ -122,10 +136,7 @@ def get_cluster_template_row(context: Any, uuid: str) -> Any:
 
     :raises ClusterTemplateNotFound:
     """
-    if getattr(context, 'all_tenants', False):
-        statement = _VISIBLE_TEMPLATE['all']
-    else:
-        statement = _VISIBLE_TEMPLATE['admin' if context.is_admin else 'member']
+    statement = _VISIBLE_TEMPLATE[_visibility(context)]
     with utils.reader() as session:
         row = session.connection().execute(
             statement, {'uuid': uuid, 'project_id': context.project_id}).first()

@@ -6,10 +6,7 @@ set -euo pipefail
 . /usr/local/lib/k8s-node/lib.sh
 
 is_master && [ "$CINDER_CSI_ENABLED" = true ] && [ "$CLOUD_PROVIDER_ENABLED" = true ] || exit 0
-if [ -z "$TRUST_ID" ]; then
-    log "Cinder CSI enabled but the cluster has no trust: skipped"
-    exit 0
-fi
+require_trust "Cinder CSI"
 wait_for_api
 cloud_config_secret
 

@@ -8,10 +8,7 @@ set -euo pipefail
 . /usr/local/lib/k8s-node/lib.sh
 
 is_master && [ "$CLOUD_PROVIDER_ENABLED" = true ] || exit 0
-if [ -z "$TRUST_ID" ]; then
-    log "cloud provider enabled but the cluster has no trust: skipped"
-    exit 0
-fi
+require_trust "the cloud provider"
 wait_for_api
 cloud_config_secret
 

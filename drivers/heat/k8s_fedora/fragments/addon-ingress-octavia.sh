@@ -6,10 +6,7 @@ set -euo pipefail
 . /usr/local/lib/k8s-node/lib.sh
 
 is_master && [ "$INGRESS_CONTROLLER" = octavia ] || exit 0
-if [ -z "$TRUST_ID" ]; then
-    log "the Octavia ingress controller needs the cluster's trust: skipped"
-    exit 0
-fi
+require_trust "the Octavia ingress controller"
 wait_for_api
 name=octavia-ingress-controller
 controller_secret $name '{"cluster-name": "'"$CLUSTER_UUID"'", "octavia":

@@ -8,10 +8,7 @@ set -euo pipefail
 
 is_master && [ "$AUTO_HEALING_ENABLED" = true ] \
     && [ "$AUTO_HEALING_CONTROLLER" = magnum-auto-healer ] || exit 0
-if [ -z "$TRUST_ID" ]; then
-    log "the magnum-auto-healer needs the cluster's trust: skipped"
-    exit 0
-fi
+require_trust "the magnum-auto-healer"
 wait_for_api
 name=magnum-auto-healer
 protocol=HTTPS

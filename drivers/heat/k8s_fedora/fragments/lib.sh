@@ -147,6 +147,15 @@ EOC
     chmod 600 "$1"
 }
 
+# Ends the calling script (successfully) when the cluster has no trust: an
+# addon acting on the cloud for the cluster cannot run. $1 names the addon.
+require_trust() {
+    if [ -z "$TRUST_ID" ]; then
+        log "$1 needs the cluster's trust: skipped"
+        exit 0
+    fi
+}
+
 # What the masters' addon scripts drive the cluster with (kubectl as admin).
 # shellcheck source=/dev/null
 . /usr/local/lib/k8s-node/lib-kubectl.sh

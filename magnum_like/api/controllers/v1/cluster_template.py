@@ -43,13 +43,17 @@ def _writable_fields() -> list[str]:
             if a.name not in ct_types.READ_ONLY]
 
 
-def find_template(ident: str):
+def find_template(ident: str, *, read_only: bool = False):
     """The visible template with this uuid or name.
 
+    :param read_only: a read-only row of the columns is enough (by uuid, no
+        model object is built: the read route's fast path).
     :raises ClusterTemplateNotFound: ConflictMultipleResources for a shared name.
     """
     ctx = ctl.context()
     if uuidutils.is_uuid_like(ident):
+        if read_only:
+            return db.get_cluster_template_row(ctx, ident)
         return db.get_cluster_template_by_uuid(ctx, ident)
     return db.get_cluster_template_by_name(ctx, ident)
 
@@ -115,10 +119,7 @@ class ClusterTemplatesController(ctl.FlatResourceRoutes, rest.RestController):
     def get_one(self, ident):
         """One template by uuid or name; public ones need no policy check."""
         ctl.scope_all_projects('clustertemplate:get_one_all_projects')
-        if uuidutils.is_uuid_like(ident):
-            row = db.get_cluster_template_row(ctl.context(), ident)
-        else:
-            row = db.get_cluster_template_by_name(ctl.context(), ident)
+        row = find_template(ident, read_only=True)
         if not row.public:
             ctl.enforce('clustertemplate:get', _target(row))
         return _document(row)
