@@ -20,6 +20,16 @@ Who calls what:
 Callers that change refs (ensure, delete, rotate) must hold the cluster (the
 conductor's reservation, or the API's status check) so that two of them do not
 replace each other's refs; refs replaced behind their back would never be deleted.
+
+Names. Certificates are stored before the row points at them, so a process
+can die in between; the one that takes over must not make a second set and
+leave the first (private keys) behind. Everything is stored under names made
+from the cluster's uuid and its CA generation (``ca_generation``: 0 at
+create, one more per rotation), ``magnum-like-ca-<uuid>-<generation>-<kind>``,
+in the group ``magnum-like-ca-<uuid>-<generation>``: an attempt first adopts
+what an earlier one stored under its generation's names (and removes what is
+half-stored), and deleting a cluster removes every generation's names, up to
+the one a rotation may have been storing, whether or not the row points at them.
 """
 from __future__ import annotations
 
@@ -47,6 +57,9 @@ CA_REF_FIELDS = {
     FRONT_PROXY: 'front_proxy_ca_cert_ref',
 }
 CLIENT_REF_FIELD = 'magnum_cert_ref'
+#: Ref column → the kind that ends the stored certificate's name.
+_KINDS = {'ca_cert_ref': 'kubernetes-ca', 'etcd_ca_cert_ref': 'etcd-ca',
+          'front_proxy_ca_cert_ref': 'front-proxy-ca', CLIENT_REF_FIELD: 'magnum-conductor'}
 #: Every reference column of a cluster, in the order they are made.
 REF_FIELDS = tuple(CA_REF_FIELDS.values()) + (CLIENT_REF_FIELD,)
 
@@ -93,32 +106,83 @@ def _ca_name(cluster: Any) -> str:
     return cluster.name or cluster.uuid
 
 
-def _store(context: Any, cluster: Any, label: str, pair: x509.KeyPair) -> str:
-    return _manager().store_cert(context, pair.certificate, pair.private_key,
-                                 name='%s-%s' % (cluster.uuid, label))
+def _generation(cluster: Any) -> int:
+    return cluster.ca_generation or 0
 
 
-def _generate(context: Any, cluster: Any, fields: set[str],
-              kube_ca: x509.KeyPair | None) -> dict[str, str]:
-    """Make and store what ``fields`` name; on failure remove what was stored."""
+def group_name(cluster_uuid: str, generation: int) -> str:
+    """What everything of one CA generation of a cluster is stored with."""
+    return 'magnum-like-ca-%s-%d' % (cluster_uuid, generation)
+
+
+def stored_names(cluster_uuid: str, generation: int) -> dict[str, str]:
+    """``{ref column: name}`` of what one CA generation of a cluster stores."""
+    group = group_name(cluster_uuid, generation)
+    return {field: '%s-%s' % (group, kind) for field, kind in _KINDS.items()}
+
+
+def _load(context: Any, ref: str) -> x509.KeyPair | None:
+    try:
+        stored = _manager().get_cert(context, ref)
+    except exception.CertificateNotFound:
+        return None
+    return x509.KeyPair(stored.certificate, stored.private_key)
+
+
+def _generate(context: Any, cluster: Any, fields: set[str], kube_ca: x509.KeyPair | None,
+              generation: int) -> dict[str, str]:
+    """Adopt or make and store what ``fields`` name; on failure remove what was made.
+
+    What an earlier attempt stored under the generation's names is adopted
+    (find_certs also removes what it half-stored); a client certificate is
+    adopted only with the Kubernetes CA that signed it.
+    """
+    manager = _manager()
+    names = stored_names(cluster.uuid, generation)
+    group = group_name(cluster.uuid, generation)
+    found = manager.find_certs(context, list(names.values()), group=group)
+    result: dict[str, str] = {}
     made: dict[str, str] = {}
+    new_kube_ca = False
+
+    def store(field: str, pair: x509.KeyPair) -> None:
+        made[field] = result[field] = manager.store_cert(
+            context, pair.certificate, pair.private_key, name=names[field], group=group)
+
     try:
         for ca_type, field in CA_REF_FIELDS.items():
             if field not in fields:
                 continue
-            pair = x509.generate_ca(_ca_name(cluster))
-            made[field] = _store(context, cluster, '%s-ca' % ca_type.replace('_', '-'), pair)
+            ref = found.get(names[field])
+            pair = _load(context, ref) if ref and ca_type == KUBERNETES else None
+            if ref and (pair is not None or ca_type != KUBERNETES):
+                result[field] = ref
+            else:
+                if ref:
+                    manager.delete_cert(context, ref)
+                pair = x509.generate_ca(_ca_name(cluster))
+                store(field, pair)
+                new_kube_ca = new_kube_ca or ca_type == KUBERNETES
             if ca_type == KUBERNETES:
                 kube_ca = pair
         if CLIENT_REF_FIELD in fields:
-            if kube_ca is None:
-                raise exception.CertificateNotFound(ref='kubernetes CA of %s' % cluster.uuid)
-            made[CLIENT_REF_FIELD] = _store(context, cluster, 'magnum-conductor',
-                                            x509.generate_client_cert(kube_ca))
+            ref = found.get(names[CLIENT_REF_FIELD])
+            if ref and not new_kube_ca:
+                result[CLIENT_REF_FIELD] = ref
+            else:
+                if ref:  # signed by a Kubernetes CA that is no more
+                    manager.delete_cert(context, ref)
+                if kube_ca is None:
+                    raise exception.CertificateNotFound(ref='kubernetes CA of %s' % cluster.uuid)
+                store(CLIENT_REF_FIELD, x509.generate_client_cert(kube_ca))
     except Exception:
         delete_refs(context, made)
         raise
-    return made
+    adopted = sorted(set(result) - set(made))
+    if adopted:
+        LOG.info('Cluster %s: adopted certificates an earlier attempt stored (%s)',
+                 cluster.uuid, ', '.join(adopted))
+    return result
 
 
 def _save(context: Any, cluster_uuid: str, made: dict[str, str],
@@ -155,9 +219,10 @@ def ensure_cluster_certificates(context: Any, cluster_uuid: str) -> dict[str, st
         stored = _manager().get_cert(context, refs[CA_REF_FIELDS[KUBERNETES]])
         kube_ca = x509.KeyPair(stored.certificate, stored.private_key)
     replaced = {f: refs[f] for f in missing if refs[f]}
-    made = _generate(context, cluster, missing, kube_ca)
+    made = _generate(context, cluster, missing, kube_ca, _generation(cluster))
     _save(context, cluster_uuid, made)
-    delete_refs(context, replaced)
+    # A name-derived ref may come back the same after a replacement: keep it.
+    delete_refs(context, {f: r for f, r in replaced.items() if r not in made.values()})
     LOG.info('Cluster %s: certificates made (%s)', cluster_uuid, ', '.join(sorted(made)))
     refs.update(made)
     return refs  # type: ignore[return-value]
@@ -188,24 +253,31 @@ def delete_refs(context: Any, refs: dict[str, str | None] | list[str | None]) ->
 def delete_cluster_certificates(context: Any, cluster_uuid: str) -> None:
     """Remove every certificate of a cluster and clear its references.
 
+    The references on the row are deleted, then everything stored under the
+    names of each of the cluster's CA generations (up to the one a rotation
+    may have been storing when it died), which the row may never have
+    pointed at.
+
     :raises ClusterNotFound:
     :raises CertificateStorageError: some could not be deleted; their refs stay on
-        the row so a retry finds them.
+        the row so a retry finds them (and the names are swept again).
     """
     cluster = _cluster(cluster_uuid)
     refs = {f: r for f, r in _refs(cluster).items() if r}
-    if not refs:
-        return
     kept: dict[str, str] = {}
     for field, ref in refs.items():
         try:
             delete_refs(context, [ref])
         except exception.MagnumLikeException:
             kept[field] = ref
-    db.update_cluster(cluster_uuid, {f: None for f in refs if f not in kept})
+    if refs:
+        db.update_cluster(cluster_uuid, {f: None for f in refs if f not in kept})
     if kept:
         raise exception.CertificateStorageError(
             backend=_manager().name, reason='could not delete %s' % ', '.join(sorted(kept)))
+    for generation in range(_generation(cluster) + 2):
+        _manager().delete_named(context, list(stored_names(cluster_uuid, generation).values()),
+                                group=group_name(cluster_uuid, generation))
     LOG.info('Cluster %s: certificates deleted', cluster_uuid)
 
 
@@ -232,7 +304,9 @@ def rotate_cluster_ca(context: Any, cluster_uuid: str, *,
     values = dict(values or {})
     if 'operation_args' in values:
         values['operation_args'] = dict(values['operation_args'] or {}, old_refs=old)
-    made = _generate(context, cluster, set(REF_FIELDS), None)
+    generation = _generation(cluster) + 1
+    values['ca_generation'] = generation
+    made = _generate(context, cluster, set(REF_FIELDS), None, generation)
     _save(context, cluster_uuid, made, values)
     LOG.info('Cluster %s: CAs rotated', cluster_uuid)
     return old

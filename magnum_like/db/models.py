@@ -172,6 +172,9 @@ class Cluster(Base):
     magnum_cert_ref: Mapped[str | None] = _str(512)
     etcd_ca_cert_ref: Mapped[str | None] = _str(512)
     front_proxy_ca_cert_ref: Mapped[str | None] = _str(512)
+    # How many times the CAs were rotated (None: never); names what the cert
+    # manager stores for the cluster (conductor/pki.py).
+    ca_generation: Mapped[int | None] = mapped_column(sa.Integer)
     trust_id: Mapped[str | None] = _str()
     trustee_username: Mapped[str | None] = _str()
     trustee_user_id: Mapped[str | None] = _str()

@@ -7,13 +7,19 @@ user's token may have expired by the time a cluster is deleted), through a
 keystoneauth session from :mod:`magnum_like.common.clients`;
 ``[barbican_client] endpoint_override`` skips the catalog (the simulator in
 noauth mode). Deleting a certificate deletes its container and its secrets.
+
+The container is named after the certificate and its secrets after its group
+(:meth:`BarbicanCertManager.store_cert`): the secrets are stored before the
+container that holds them, so a process that dies in between leaves secrets
+no container names; they are found (and removed) by the group's name. Barbican
+filters lists by exact name only, which is all this needs.
 """
 from __future__ import annotations
 
 import collections
 import logging as logging_std
 import threading
-from typing import Any
+from typing import Any, Sequence
 
 from barbicanclient import client as barbican_client
 from barbicanclient import exceptions as barbican_exc
@@ -48,6 +54,10 @@ def _status(error: Exception) -> int | None:
 
 #: Certificates :meth:`BarbicanCertManager.get_certificate` remembers per process.
 CERTIFICATE_CACHE_SIZE = 4096
+#: Page size of the by-name lists, and how many pages are read at most (a name
+#: holds a handful of objects; more than this is not ours to sweep in one go).
+LIST_PAGE = 100
+LIST_PAGES = 10
 
 
 class BarbicanCertManager(cert_manager.CertManager):
@@ -98,7 +108,9 @@ class BarbicanCertManager(cert_manager.CertManager):
         return exception.CertificateStorageError(backend=self.name, reason=str(error))
 
     def store_cert(self, context: Any, certificate: str, private_key: str, *, name: str,
-                   passphrase: str | None = None) -> str:
+                   passphrase: str | None = None, group: str | None = None) -> str:
+        """A certificate container named ``name`` over secrets named ``group``
+        (or ``name`` when there is no group)."""
         api = self._barbican()
         stored = []
         try:
@@ -107,7 +119,7 @@ class BarbicanCertManager(cert_manager.CertManager):
                 secrets['private_key_passphrase'] = passphrase
             objects = {}
             for kind, payload in secrets.items():
-                secret = api.secrets.create(name='%s-%s' % (name, kind), payload=payload)
+                secret = api.secrets.create(name=group or name, payload=payload)
                 secret.store()
                 stored.append(secret.secret_ref)
                 objects[kind] = secret
@@ -198,6 +210,26 @@ class BarbicanCertManager(cert_manager.CertManager):
             LOG.debug('Barbican container %s already gone', ref)
             return
         # Container first: secrets referenced by a container may not be deletable.
+        self._delete_container(api, container)
+
+    def _named(self, api: Any, what: str, name: str) -> list[Any]:
+        """The containers or secrets (``what``) named ``name``, page by page."""
+        lister = getattr(api, what).list
+        found: list[Any] = []
+        try:
+            for page in range(LIST_PAGES):
+                items = lister(limit=LIST_PAGE, offset=page * LIST_PAGE, name=name)
+                found.extend(items)
+                if len(items) < LIST_PAGE:
+                    break
+        except _ERRORS as error:
+            raise self._storage_error(error)
+        return found
+
+    def _delete_container(self, api: Any, container: Any) -> None:
+        ref = container.container_ref
+        with self._cache_lock:
+            self._certificates.pop(ref, None)
         try:
             api.containers.delete(ref)
         except _ERRORS as error:
@@ -205,3 +237,42 @@ class BarbicanCertManager(cert_manager.CertManager):
                 raise self._storage_error(error)
         for secret_ref in container.secret_refs.values():
             self._delete_secret(api, secret_ref)
+
+    def find_certs(self, context: Any, names: Sequence[str], *,
+                   group: str | None = None) -> dict[str, str]:
+        """One container list per name and one secret list for the group.
+
+        A container without its certificate or key, a second container of a
+        name, and secrets of the group (or, without a group, of each name)
+        that no kept container holds are deleted.
+        """
+        api = self._barbican()
+        found: dict[str, str] = {}
+        kept: set[str] = set()
+        for name in names:
+            for container in self._named(api, 'containers', name):
+                refs = container.secret_refs
+                if name in found or not {'certificate', 'private_key'} <= set(refs):
+                    LOG.info('Removing Barbican container %s (%s): left by an '
+                             'unfinished attempt', container.container_ref, name)
+                    self._delete_container(api, container)
+                    continue
+                found[name] = container.container_ref
+                kept.update(refs.values())
+        for secret_name in [group] if group else names:
+            for secret in self._named(api, 'secrets', secret_name):
+                if secret.secret_ref not in kept:
+                    LOG.info('Removing Barbican secret %s (%s): no container holds it',
+                             secret.secret_ref, secret_name)
+                    self._delete_secret(api, secret.secret_ref)
+        return found
+
+    def delete_named(self, context: Any, names: Sequence[str], *,
+                     group: str | None = None) -> None:
+        api = self._barbican()
+        for name in names:
+            for container in self._named(api, 'containers', name):
+                self._delete_container(api, container)
+        for secret_name in [group] if group else names:
+            for secret in self._named(api, 'secrets', secret_name):
+                self._delete_secret(api, secret.secret_ref)

@@ -3,14 +3,15 @@
 The private key is stored as a Fernet token made with
 ``[certificates] x509keypair_encryption_key``; a key given with a passphrase
 is decrypted first, so no row ever holds a key next to its passphrase.
-The reference is the row's uuid.
+The reference is the row's uuid, derived from the certificate's name
+(:func:`cert_manager.ref_for`), so the certificate is found by name with one
+primary-key read; a row is written in one statement, so nothing is ever half-stored.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 from oslo_log import log as logging
-from oslo_utils import uuidutils
 
 from magnum_like.common import cert_manager
 from magnum_like.common import context as ml_context
@@ -42,16 +43,22 @@ class X509KeyPairCertManager(cert_manager.CertManager):
         crypto.encrypt('check', _keys(), option=_OPTION)
 
     def store_cert(self, context: Any, certificate: str, private_key: str, *, name: str,
-                   passphrase: str | None = None) -> str:
+                   passphrase: str | None = None, group: str | None = None) -> str:
+        """One row, uuid :func:`ref_for` ``name`` (a row already there is replaced)."""
         key = x509.decrypt_private_key(private_key, passphrase)
-        row = db.create_x509keypair({
-            'uuid': uuidutils.generate_uuid(),
+        values = {
+            'uuid': cert_manager.ref_for(name),
             'certificate': certificate,
             'private_key': crypto.encrypt(key, _keys(), option=_OPTION),
             'private_key_passphrase': None,
             'project_id': getattr(context, 'project_id', None),
             'user_id': getattr(context, 'user_id', None),
-        })
+        }
+        try:
+            row = db.create_x509keypair(values)
+        except exception.X509KeyPairAlreadyExists:
+            self.delete_cert(context, values['uuid'])
+            row = db.create_x509keypair(values)
         LOG.debug('Stored certificate %s as x509keypair %s', name, row.uuid)
         return row.uuid
 
@@ -68,3 +75,20 @@ class X509KeyPairCertManager(cert_manager.CertManager):
             db.destroy_x509keypair(ref)
         except exception.X509KeyPairNotFound:
             LOG.debug('x509keypair %s already gone', ref)
+
+    def find_certs(self, context: Any, names: Sequence[str], *,
+                   group: str | None = None) -> dict[str, str]:
+        admin = ml_context.get_admin_context()
+        found = {}
+        for name in names:
+            try:
+                ref = cert_manager.ref_for(name)
+                found[name] = db.get_x509keypair_by_uuid(admin, ref).uuid
+            except exception.X509KeyPairNotFound:
+                pass
+        return found
+
+    def delete_named(self, context: Any, names: Sequence[str], *,
+                     group: str | None = None) -> None:
+        for name in names:
+            self.delete_cert(context, cert_manager.ref_for(name))

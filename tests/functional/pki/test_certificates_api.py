@@ -205,7 +205,8 @@ def test_rotate_ca(client, cluster, casts, simulator):
     # What the conductor does when the stack update completes.
     pki.delete_refs(ml_context.get_admin_context(), old_refs)
     names = helpers.barbican_names(simulator)
-    assert sum(n.startswith(cluster.uuid) for n in names) == 4 * 3  # 4 containers + 8 secrets
+    # 4 containers + 8 secrets, all of generation 1
+    assert sum(n.startswith('magnum-like-ca-%s-1' % cluster.uuid) for n in names) == 4 * 3
 
 
 def test_rotate_ca_refusals(client, cluster, casts):
