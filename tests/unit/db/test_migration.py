@@ -31,7 +31,7 @@ def test_alembic_from_repo_root_is_the_library():
 
 
 def test_single_head():
-    assert migration.head() == 'a41f6c2d8e07'
+    assert migration.head() == 'c83d5e2a1f64'
 
 
 def test_upgrade_creates_sqlite_directory(tmp_path):
