@@ -11,6 +11,7 @@ from oslo_log import log as logging
 import oslo_messaging as messaging
 
 from magnum_like.common import rpc
+from magnum_like.conductor import db_watch
 from magnum_like.conductor import keypool
 from magnum_like.conductor import manager
 from magnum_like.conductor import tracking
@@ -26,9 +27,11 @@ class ConductorService:
     The heartbeat is written once in :meth:`start` and then every
     ``[conductor] heartbeat_interval`` seconds by a
     :class:`futurist.periodics.PeriodicWorker` on its own thread. A failed
-    heartbeat (database down) is logged and tried again at the next interval;
-    it never stops the process — the conductor merely looks down to others
-    until the database is back.
+    heartbeat (database down) is tried again at the next interval; it never
+    stops the process — the conductor merely looks down to others until the
+    database is back. An unreachable database is logged once when it goes and
+    once when it is back (:mod:`db_watch`); meanwhile the heartbeat is the
+    only periodic task that tries it, the tracking pass waits.
 
     :param conf: the parsed configuration (default the global ``CONF``).
         :func:`magnum_like.common.rpc.init` must have run.
@@ -57,10 +60,12 @@ class ConductorService:
         """
         try:
             db.report_magnum_service(self.host, manager.BINARY)
-        except Exception:
-            LOG.exception('Heartbeat of %s on %s failed; retrying in %ss',
-                          manager.BINARY, self.host, self.conf.conductor.heartbeat_interval)
+        except Exception as error:
+            if not db_watch.WATCH.failed(error, 'heartbeat'):
+                LOG.exception('Heartbeat of %s on %s failed; retrying in %ss',
+                              manager.BINARY, self.host, self.conf.conductor.heartbeat_interval)
             return False
+        db_watch.WATCH.succeeded()
         return True
 
     def start(self) -> None:
@@ -81,8 +86,9 @@ class ConductorService:
                 if released:
                     LOG.info('Released %d reservations left by a previous %s', released,
                              self.host)
-            except Exception:
-                LOG.exception('Releasing old reservations of %s failed', self.host)
+            except Exception as error:
+                if not db_watch.WATCH.failed(error, 'releasing old reservations'):
+                    LOG.exception('Releasing old reservations of %s failed', self.host)
             self._start_periodics()
             target = messaging.Target(topic=self.topic, server=self.host)
             self._server = rpc.get_rpc_server(target, self._endpoints)
@@ -100,6 +106,8 @@ class ConductorService:
 
         @periodics.periodic(spacing=self.conf.conductor.sync_interval, run_immediately=True)
         def sync_clusters() -> None:
+            if db_watch.WATCH.down:
+                return  # the heartbeat finds out when it is back; nothing to track till then
             self.engine.sync()
 
         # Own threads per periodic: a long tracking pass must never delay the

@@ -19,6 +19,7 @@ from oslo_utils import timeutils
 
 from magnum_like.common import context as ml_context
 from magnum_like.common import exception
+from magnum_like.conductor import db_watch
 from magnum_like.conductor import notifications
 from magnum_like.conductor import states
 from magnum_like.db import api as db
@@ -98,9 +99,10 @@ class ClusterTask:
         if self._held and not self.destroyed:
             try:
                 db.write_reserved_cluster(self.uuid, self.host, {}, release=True)
-            except Exception:
-                LOG.exception('Releasing cluster %s failed; the next tracking pass of %s '
-                              'drops it', self.uuid, self.host)
+            except Exception as error:
+                if not db_watch.WATCH.failed(error, 'releasing cluster %s' % self.uuid):
+                    LOG.exception('Releasing cluster %s failed; the next tracking pass of %s '
+                                  'drops it', self.uuid, self.host)
         was_held, self._held = self._held, False
         if was_held:
             HELD.discard((self.host, self.uuid))

@@ -43,6 +43,7 @@ from tooz import hashring
 from magnum_like.common import context as ml_context
 from magnum_like.common import exception
 from magnum_like.common import heat
+from magnum_like.conductor import db_watch
 from magnum_like.conductor import operations
 from magnum_like.conductor import states
 from magnum_like.conductor import task as task_mod
@@ -123,6 +124,10 @@ class ClusterEngine:
             LOG.debug('Cluster %s is held by a live conductor; it does the work', uuid)
         except exception.ClusterNotFound:
             LOG.debug('Cluster %s is gone', uuid)
+        except Exception as error:
+            if not db_watch.WATCH.failed(error, 'cluster %s' % uuid):
+                raise
+            # The intent is in the database: the pass after it is back carries it out.
 
     def _task(self, context: Any, uuid: str) -> task_mod.ClusterTask:
         return task_mod.ClusterTask(context, uuid, host=self.host, live_hosts=self.ring.hosts,
@@ -140,8 +145,11 @@ class ClusterEngine:
         """One tracking pass over this conductor's share (never raises)."""
         try:
             self._sync()
-        except Exception:
-            LOG.exception('Tracking pass of %s failed', self.host)
+        except Exception as error:
+            if not db_watch.WATCH.failed(error, 'tracking pass'):
+                LOG.exception('Tracking pass of %s failed', self.host)
+            return
+        db_watch.WATCH.succeeded()
 
     def _sync(self) -> None:
         self.sync_passes += 1
@@ -264,8 +272,10 @@ class ClusterEngine:
                 time.sleep(0.05 * (attempt + 1))
             except exception.ClusterNotFound:
                 return
-            except Exception:
-                LOG.exception('Handling Heat event for cluster %s failed', uuid)
+            except Exception as error:
+                # Dropped: the tracking pass reads the stack's state again.
+                if not db_watch.WATCH.failed(error, 'Heat event of cluster %s' % uuid):
+                    LOG.exception('Handling Heat event for cluster %s failed', uuid)
                 return
 
     # -- units of work (under the reservation) ------------------------------------
@@ -312,8 +322,9 @@ class ClusterEngine:
                 func(*args)
             except (task_mod.ClusterLocked, exception.ClusterNotFound):
                 pass
-            except Exception:
-                LOG.exception('Work on cluster %s failed; the next pass retries', uuid)
+            except Exception as error:
+                if not db_watch.WATCH.failed(error, 'work on cluster %s' % uuid):
+                    LOG.exception('Work on cluster %s failed; the next pass retries', uuid)
             finally:
                 with self._lock:
                     self._inflight.discard(uuid)

@@ -58,7 +58,7 @@ def vhost_url():
         _rabbitmqctl('delete_vhost', name)
 
 
-def _config(path, *, db_url, sim, rabbit) -> None:
+def _config(path, *, db_url, sim, rabbit, conductor_extra: str = '') -> None:
     path.write_text(f"""[DEFAULT]
 transport_url = {rabbit}
 debug = false
@@ -72,6 +72,7 @@ service_down_time = 6
 sync_interval = 1
 reconcile_grace = 3
 workers = 8
+{conductor_extra}
 
 [certificates]
 cert_manager_type = barbican

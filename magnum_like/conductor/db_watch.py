@@ -1,0 +1,95 @@
+"""Whether this process reaches its database: said once when it goes, once when it is back.
+
+Every periodic task of a conductor (the heartbeat each second, the tracking
+pass, the work it hands to its pool, Heat's events, RPC casts) reads or
+writes the database. While the database is down each of them fails each
+time; logged with a traceback, a 15-second outage was thousands of ERROR
+lines per conductor, and the one line that mattered drowned. Here the first
+failure that is the database being unreachable logs one WARNING (no
+traceback) and marks the process ``down``; further such failures are DEBUG;
+the first success afterwards (the heartbeat tries every interval) logs one
+WARNING that it is back, with how long it was away. Nothing is lost while
+down: every intent is in the database, and the tracking pass that runs
+once it is back carries it out.
+
+Other errors are none of this module's business: callers log them as before.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from oslo_db import exception as db_exc
+from oslo_log import log as logging
+import sqlalchemy as sa
+
+LOG = logging.getLogger(__name__)
+
+#: MySQL/MariaDB client errors that mean "no server": can't connect (local,
+#: TCP), server gone away, lost connection during query, lost at handshake.
+_MYSQL_UNREACHABLE = {2002, 2003, 2006, 2013, 2055}
+#: How far the ``__cause__``/``__context__`` chain is followed.
+_CHAIN_DEPTH = 8
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot be reached (not a bad query)."""
+    current: BaseException | None = error
+    for _ in range(_CHAIN_DEPTH):
+        if current is None:
+            return False
+        if isinstance(current, db_exc.DBConnectionError):
+            return True
+        if isinstance(current, sa.exc.DBAPIError) and current.connection_invalidated:
+            return True
+        args = getattr(current, 'args', ())
+        if (type(current).__name__ == 'OperationalError' and args
+                and isinstance(args[0], int) and args[0] in _MYSQL_UNREACHABLE):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+class DatabaseWatch:
+    """The database's reachability as this process sees it (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._down_since: float | None = None
+        self.outages = 0
+
+    @property
+    def down(self) -> bool:
+        """Whether the last database access of this process found it unreachable."""
+        return self._down_since is not None
+
+    def failed(self, error: BaseException, what: str) -> bool:
+        """Report a failure of ``what``; True if it was the database being unreachable
+        (then it is logged here: once per outage, later ones at DEBUG)."""
+        if not is_unreachable(error):
+            return False
+        with self._lock:
+            first = self._down_since is None
+            if first:
+                self._down_since = time.monotonic()
+                self.outages += 1
+        if first:
+            # Called while handling ``error``: oslo.log adds its one-line summary.
+            LOG.warning('Database unreachable (%s); periodic tasks wait for it quietly '
+                        'and resume when it is back', what)
+        else:
+            LOG.debug('Database still unreachable (%s)', what)
+        return True
+
+    def succeeded(self) -> None:
+        """Report a database access that worked: logs once if it was down."""
+        if self._down_since is None:
+            return
+        with self._lock:
+            since, self._down_since = self._down_since, None
+        if since is not None:
+            LOG.warning('Database reachable again after %.0f s', time.monotonic() - since)
+
+
+#: The process's one watch.
+WATCH = DatabaseWatch()
