@@ -28,16 +28,23 @@ LOG = logging.getLogger(__name__)
 #: MySQL/MariaDB client errors that mean "no server": can't connect (local,
 #: TCP), server gone away, lost connection during query, lost at handshake.
 _MYSQL_UNREACHABLE = {2002, 2003, 2006, 2013, 2055}
-#: How far the ``__cause__``/``__context__`` chain is followed.
-_CHAIN_DEPTH = 8
+#: How many wrapped exceptions are looked at, at most.
+_CHAIN_DEPTH = 16
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """What ``error`` wraps: Python's chain, SQLAlchemy's ``orig``, oslo.db's ``inner_exception``."""
+    found = [error.__cause__, error.__context__, getattr(error, 'orig', None),
+             getattr(error, 'inner_exception', None)]
+    return [e for e in found if isinstance(e, BaseException)]
 
 
 def is_unreachable(error: BaseException) -> bool:
     """Whether ``error`` means the database cannot be reached (not a bad query)."""
-    current: BaseException | None = error
-    for _ in range(_CHAIN_DEPTH):
-        if current is None:
-            return False
+    pending, seen = [error], 0
+    while pending and seen < _CHAIN_DEPTH:
+        current = pending.pop(0)
+        seen += 1
         if isinstance(current, db_exc.DBConnectionError):
             return True
         if isinstance(current, sa.exc.DBAPIError) and current.connection_invalidated:
@@ -46,7 +53,7 @@ def is_unreachable(error: BaseException) -> bool:
         if (type(current).__name__ == 'OperationalError' and args
                 and isinstance(args[0], int) and args[0] in _MYSQL_UNREACHABLE):
             return True
-        current = current.__cause__ or current.__context__
+        pending.extend(_causes(current))
     return False
 
 
