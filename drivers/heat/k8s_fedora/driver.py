@@ -7,7 +7,6 @@ a finished stack back into cluster fields.
 """
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from typing import Any, ClassVar
@@ -31,14 +30,6 @@ NETWORK_DRIVERS = ('flannel', 'calico')
 #: Characters a value written into the nodes' heat-params file cannot hold
 #: (values are single-quoted shell words there).
 _UNSAFE = re.compile(r"['\n\r\x00]")
-
-
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _addresses(view, value) -> list:
