@@ -12,7 +12,9 @@ import os
 import re
 
 import pytest
+import yaml
 
+from magnum_like.db import models
 from magnum_like.drivers.heat import common
 from magnum_like.drivers.heat import k8s_fedora
 from magnum_like.drivers.heat.docker_fedora import driver as docker_driver
@@ -20,6 +22,7 @@ from magnum_like.drivers.k8s_fedora_atomic_v1 import driver as atomic_driver
 from magnum_like.drivers.k8s_fedora_ironic_v1 import driver as ironic_driver
 from magnum_like.drivers.mesos_fedora_atomic_v1 import driver as mesos_driver
 from magnum_like.drivers.swarm_fedora_atomic_v2 import driver as swarm_driver
+from tests.unit.drivers.k8s import fakes
 
 DRIVERS = {'k8s-vm': atomic_driver.Driver(), 'k8s-bm': ironic_driver.Driver(),
            'swarm-mode': swarm_driver.Driver(), 'mesos': mesos_driver.Driver()}
@@ -74,3 +77,23 @@ def test_each_heat_params_tells_report_done_what_to_check(name):
     params = files['fragments/heat-params.tmpl']
     assert re.search(r"^ENGINE_NAME='[^']+'$", params, re.M)
     assert re.search(r"^DONE_CHECK='[^']+'$", params, re.M)
+
+
+def test_the_workers_yaml_is_written_once():
+    """A node group's stack is the cluster template building only its workers:
+    one ``kube_minions`` definition (and one parameter list) for both stacks."""
+    driver = DRIVERS['k8s-vm']
+    view = fakes.make_view()
+    view.extra['cluster_stack_outputs'] = {
+        'api_address_private': '10.0.0.100', 'minion_security_groups': ['sg'],
+        'fixed_network': 'net', 'fixed_subnet': 'subnet'}
+    ng = models.NodeGroup(uuid='6a1f0d5e-1111-4000-8000-000000000002', name='pool',
+                          cluster_id=fakes.CLUSTER_UUID, role='worker', is_default=False,
+                          node_count=1, labels={})
+    body = driver.nodegroup_stack_body(view, ng)
+    assert body['template'] == driver.create_stack_body(view)['template']
+    assert body['parameters']['existing_master_private_ip'] == '10.0.0.100'
+    resources = yaml.safe_load(body['template'])['resources']
+    assert resources['kube_masters']['condition'] == 'cluster_stack'
+    assert 'condition' not in resources['kube_minions']
+    assert not os.path.exists(os.path.join(k8s_fedora.DIRECTORY, 'nodegroup'))
