@@ -147,12 +147,14 @@ def _bodies() -> dict[str, dict]:
         ng = models.NodeGroup(uuid='6a1f0d5e-2222-4000-8000-000000000009', name='pool2',
                               cluster_id=fakes.CLUSTER_UUID, role='worker', is_default=False,
                               node_count=2, flavor_id='m1.large', image_id='fedora-gpu',
-                              labels={})
+                              labels={}, node_labels={'accelerator': 'a100'},
+                              node_taints=[{'key': 'gpu', 'effect': 'NoSchedule'}])
         driver.validate_nodegroup(view, ng)
         body = driver.nodegroup_stack_body(view, ng)
         assert 'ca_key' not in body['parameters']
         assert 'master_addons' not in body['parameters']
         assert body['parameters']['ca_generation']
+        assert body['parameters']['worker_node_taints'] == 'gpu:NoSchedule'
         bodies['%s-label-nodegroup' % server_type] = body
     return bodies
 
@@ -182,14 +184,15 @@ def _nodegroup_bodies(driver, view) -> tuple[dict, dict]:
     assert params['existing_security_group'] == ['sg-cluster', 'sg-minion']
     assert params['fixed_network'] == 'private-net' and params['fixed_subnet'] == 'private-subnet'
     assert 'kube_service_account_private_key' not in params
-    assert 'kubemaster.yaml' not in body['template']
+    # The cluster template, building only the workers (see kubecluster.yaml).
+    assert params['existing_etcd_peers'] == '10.0.0.3,10.0.0.4,10.0.0.5'
     # The cluster's default workers are untouched by the node group's values.
     assert view.nodegroup('worker').flavor_id == 'm1.small'
     ng.node_count = 1
     view.extra['stack_outputs'] = {
-        'nodegroup_minions_private': ['10.0.0.21', '10.0.0.22', '10.0.0.23'],
-        'nodegroup_minions': ['172.24.4.21', '172.24.4.22', '172.24.4.23'],
-        'nodegroup_minion_ids': ['srv-a', 'srv-b', 'srv-c']}
+        'kube_minions_private': ['10.0.0.21', '10.0.0.22', '10.0.0.23'],
+        'kube_minions': ['172.24.4.21', '172.24.4.22', '172.24.4.23'],
+        'kube_minion_ids': ['srv-a', 'srv-b', 'srv-c']}
     update = driver.nodegroup_update_body(view, ng, nodes_to_remove=['172.24.4.22', '10.0.0.23'])
     assert update['parameters'] == {'number_of_minions': 1,
                                     'minions_to_remove': ['srv-b', 'srv-c']}
