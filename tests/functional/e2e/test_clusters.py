@@ -109,8 +109,9 @@ def test_cluster_lifecycle(dev):
     assert [s for s in dev.servers() if '-pool-' in s['name']] == []
     assert dev.wait('web')['status'] == 'UPDATE_COMPLETE'
 
-    # A busy cluster answers 409 to a second change (servers take a while to build).
-    dev.server_delay(10)
+    # A busy cluster answers 409 to a second change (servers take a while to build:
+    # long enough for four CLI calls on a loaded 2-core machine, where each takes ~5 s).
+    dev.server_delay(30)
     dev.ok('coe', 'cluster', 'resize', 'web', '3')
     assert dev.show('web')['status'] == 'UPDATE_IN_PROGRESS'
     err = dev.fails('coe', 'cluster', 'resize', 'web', '4')
