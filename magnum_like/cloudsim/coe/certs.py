@@ -80,7 +80,7 @@ def trustee_token(params: dict[str, str]) -> Optional[str]:
     return headers.get("X-Subject-Token")
 
 
-def _csr(key: Any, sans: list[str]) -> str:
+def _csr(key: Any, sans: list[str], common_name: str) -> str:
     names: list[x509.GeneralName] = []
     for san in sans:
         try:
@@ -88,7 +88,7 @@ def _csr(key: Any, sans: list[str]) -> str:
         except ValueError:
             names.append(x509.DNSName(san))
     csr = (x509.CertificateSigningRequestBuilder()
-           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")]))
+           .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
            .add_extension(x509.SubjectAlternativeName(names), critical=False)
            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH,
                                                  ExtendedKeyUsageOID.CLIENT_AUTH]),
@@ -97,7 +97,8 @@ def _csr(key: Any, sans: list[str]) -> str:
     return csr.public_bytes(serialization.Encoding.PEM).decode()
 
 
-def obtain(params: dict[str, str], sans: list[str]) -> TLSMaterial:
+def obtain(params: dict[str, str], sans: list[str], *,
+           common_name: str = "kube-apiserver") -> TLSMaterial:
     """Fetch the cluster's CA and a server certificate for ``sans`` from the
     service named in a master's heat-params.
 
@@ -111,7 +112,7 @@ def obtain(params: dict[str, str], sans: list[str]) -> TLSMaterial:
     ca, _ = _call("GET", "%s/certificates/%s" % (base, uuid), params, token=token)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     signed, _ = _call("POST", "%s/certificates" % base, params, token=token,
-                      body={"cluster_uuid": uuid, "csr": _csr(key, sans),
+                      body={"cluster_uuid": uuid, "csr": _csr(key, sans, common_name),
                             "ca_cert_type": "kubernetes"})
     if not ca.get("pem") or not signed.get("pem"):
         raise CertError("the certificates API answered without a PEM")

@@ -28,8 +28,10 @@ from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from magnum_like.cloudsim import boot
 from magnum_like.cloudsim.coe import certs
+from magnum_like.cloudsim.coe.docker import DockerAPI
 from magnum_like.cloudsim.coe.kubeobjects import ObjectStore
 from magnum_like.cloudsim.coe.kubernetes import KubernetesAPI
+from magnum_like.cloudsim.coe.mesos import MesosAPI
 from magnum_like.cloudsim.heat.compute import server_addresses
 
 LOG = logging.getLogger(__name__)
@@ -40,6 +42,8 @@ SYNC_INTERVAL = 1.0
 MIN_PAUSE = 0.05
 #: Longest pause before retrying a cluster whose TLS material failed.
 MAX_RETRY_PAUSE = 30.0
+#: The subject of each COE's server certificate (as the masters' scripts name it).
+_COMMON_NAMES = {"kubernetes": "kube-apiserver", "swarm": "swarm-manager"}
 #: Worker threads per cluster API address.
 THREADS = 4
 
@@ -50,14 +54,14 @@ class Spec:
 
     cluster_uuid: str
     coe: str
-    port: int
+    ports: tuple[int, ...]
     tls: bool
     addresses: tuple[str, ...]
     ca_generations: tuple[str, ...]
 
 
 class Endpoint:
-    """One cluster's API: a cheroot server per address, sharing one app."""
+    """One cluster's API: a cheroot server per address and port, sharing one app."""
 
     def __init__(self, spec: Spec, app: Any, material: Optional[certs.TLSMaterial]) -> None:
         self.spec = spec
@@ -76,8 +80,8 @@ class Endpoint:
             # Mutual TLS: a client certificate from the cluster's current CA.
             adapter.context.verify_mode = ssl.CERT_REQUIRED
         try:
-            for address in spec.addresses:
-                server = cheroot_wsgi.Server((address, spec.port), app, numthreads=THREADS,
+            for address, port in ((a, p) for a in spec.addresses for p in spec.ports):
+                server = cheroot_wsgi.Server((address, port), app, numthreads=THREADS,
                                              server_name="cloudsim-%s" % spec.coe)
                 if adapter is not None:
                     server.ssl_adapter = adapter
@@ -148,7 +152,7 @@ class ClusterAPIs:
 
     def serving(self) -> dict[str, dict[str, Any]]:
         """Cluster uuid -> what is served (``/_sim/state``)."""
-        return {uuid: {"coe": ep.spec.coe, "port": ep.spec.port, "tls": ep.spec.tls,
+        return {uuid: {"coe": ep.spec.coe, "ports": list(ep.spec.ports), "tls": ep.spec.tls,
                        "addresses": list(ep.spec.addresses)}
                 for uuid, ep in list(self._endpoints.items())}
 
@@ -167,13 +171,28 @@ class ClusterAPIs:
             # Busy stores change constantly: look at most every MIN_PAUSE seconds.
             self._stopping.wait(MIN_PAUSE)
 
-    def _stack_names(self, server: dict[str, Any]) -> list[str]:
+    def _stack_names(self, record: dict[str, Any]) -> list[str]:
+        """The names of a server's (or load balancer's) stack and its parents,
+        top-level last."""
         names = []
-        stack = self.engine.stacks.get(server.get("stack_id") or "")
+        stack = self.engine.stacks.get(record.get("stack_id") or "")
         while stack is not None:
             names.append(stack.name)
             stack = self.engine.stacks.get(stack.parent_id or "")
         return names
+
+    def _lb_addresses(self, top_stacks: set[str]) -> list[str]:
+        """Floating IPs of the load balancers the masters' top-level stacks made
+        (the API load balancer forwards to the masters)."""
+        found = []
+        for lb in self.store.loadbalancers.values():
+            names = self._stack_names(lb)
+            if names and names[-1] in top_stacks:
+                port = self.store.ports.get(lb.get("vip_port_id") or "") or {}
+                fip = self.store.floatingips.get(port.get("_fip") or "")
+                if fip:
+                    found.append(fip["floating_ip_address"])
+        return found
 
     def _wanted(self) -> dict[str, Spec]:
         masters: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
@@ -187,24 +206,37 @@ class ClusterAPIs:
                 names = [uuid] + [n for _, s in found for n in self._stack_names(s)]
                 if self.faults.coe_api_down(*names):
                     continue
-                params = found[0][1]["boot"]["params"]
-                coe = found[0][0]["coe"]
-                tls = params.get("TLS_DISABLED", "false").lower() != "true"
-                if coe == "kubernetes":
-                    port = int(params.get("KUBE_API_PORT") or (6443 if tls else 8080))
-                    public = [s["boot"]["params"].get("KUBE_API_PUBLIC_ADDRESS", "")
-                              for _, s in found]
-                else:
-                    continue  # only Kubernetes APIs are simulated so far.
-                floating = [entry["addr"] for _, s in found
-                            for entries in server_addresses(self.store, s).values()
-                            for entry in entries if entry["OS-EXT-IPS:type"] == "floating"]
-                addresses = tuple(sorted({a for a in public + floating if _is_loopback(a)}))
-                if not addresses:
-                    continue
-                wanted[uuid] = Spec(uuid, coe, port, tls, addresses,
-                                    tuple(sorted({n["ca_generation"] for n, _ in found})))
+                spec = self._spec(uuid, found)
+                if spec is not None:
+                    wanted[uuid] = spec
         return wanted
+
+    def _spec(self, uuid: str, found: list[tuple[dict[str, Any], dict[str, Any]]]
+              ) -> Optional[Spec]:
+        """Where and how a cluster's API is served, from its booted masters."""
+        params = found[0][1]["boot"]["params"]
+        coe = found[0][0]["coe"]
+        tls = params.get("TLS_DISABLED", "false").lower() != "true"
+        public: list[str] = []
+        if coe == "kubernetes":
+            ports: tuple[int, ...] = (int(params.get("KUBE_API_PORT") or
+                                          (6443 if tls else 8080)),)
+            public = [s["boot"]["params"].get("KUBE_API_PUBLIC_ADDRESS", "") for _, s in found]
+        elif coe == "swarm":
+            ports, tls = (2376,), True
+            public = [s["boot"]["params"].get("SWARM_API_PUBLIC_ADDRESS", "") for _, s in found]
+        else:
+            ports, tls = (5050, 8080), False
+        tops = {names[-1] for names in (self._stack_names(s) for _, s in found) if names}
+        floating = [entry["addr"] for _, s in found
+                    for entries in server_addresses(self.store, s).values()
+                    for entry in entries if entry["OS-EXT-IPS:type"] == "floating"]
+        addresses = tuple(sorted({a for a in public + floating + self._lb_addresses(tops)
+                                  if _is_loopback(a)}))
+        if not addresses:
+            return None
+        return Spec(uuid, coe, ports, tls, addresses,
+                    tuple(sorted({n["ca_generation"] for n, _ in found})))
 
     def sync(self) -> None:
         """Start, re-key and stop cluster APIs to match the booted masters."""
@@ -227,8 +259,8 @@ class ClusterAPIs:
                 self._endpoints[uuid] = self._open(spec)
                 self._retry.pop(spec, None)
                 self.errors.pop(uuid, None)
-                LOG.info("cloudsim: cluster %s %s API on %s port %d", uuid, spec.coe,
-                         ", ".join(spec.addresses), spec.port)
+                LOG.info("cloudsim: cluster %s %s API on %s port %s", uuid, spec.coe,
+                         ", ".join(spec.addresses), ", ".join(map(str, spec.ports)))
             except (certs.CertError, OSError, ssl.SSLError) as exc:
                 self.errors[uuid] = str(exc)
                 self._retry[spec] = (now + pause, min(pause * 2, MAX_RETRY_PAUSE))
@@ -247,11 +279,22 @@ class ClusterAPIs:
             params = dict(self._master_params(spec.cluster_uuid))
         material = None
         if spec.tls:
-            sans = list(spec.addresses) + ["127.0.0.1", "kubernetes", "kubernetes.default",
-                                           "kubernetes.default.svc"]
-            material = certs.obtain(params, sans)
-        objects = self._objects.setdefault(spec.cluster_uuid, ObjectStore())
-        app = KubernetesAPI(spec.cluster_uuid, lambda: self.view(spec.cluster_uuid), objects)
+            sans = list(spec.addresses) + ["127.0.0.1", "localhost"]
+            if spec.coe == "kubernetes":
+                sans += ["kubernetes", "kubernetes.default", "kubernetes.default.svc"]
+            material = certs.obtain(params, sans, common_name=_COMMON_NAMES[spec.coe])
+
+        def view() -> tuple[list[dict[str, Any]], dict[str, str]]:
+            return self.view(spec.cluster_uuid)
+
+        app: Any
+        if spec.coe == "kubernetes":
+            objects = self._objects.setdefault(spec.cluster_uuid, ObjectStore())
+            app = KubernetesAPI(spec.cluster_uuid, view, objects)
+        elif spec.coe == "swarm":
+            app = DockerAPI(spec.cluster_uuid, view)
+        else:
+            app = MesosAPI(spec.cluster_uuid, view)
         return Endpoint(spec, app, material)
 
     def _master_params(self, cluster_uuid: str) -> dict[str, str]:
