@@ -23,13 +23,14 @@ import yaml
 PARAM_FILES = ("/etc/sysconfig/heat-params", "/etc/sysconfig/heat-role")
 
 
-def _cloud_config_files(text: str) -> dict[str, str]:
-    """``write_files`` of one cloud-config document (path -> content)."""
+def _cloud_config_files(text: str, files: dict[str, str]) -> None:
+    """Apply the ``write_files`` of one cloud-config document to ``files``
+    (path -> content): an entry replaces the file, or with ``append: true``
+    adds to it, as cloud-init writes them."""
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError:
-        return {}
-    files: dict[str, str] = {}
+        return
     for entry in (doc or {}).get("write_files") or [] if isinstance(doc, dict) else []:
         if not isinstance(entry, dict) or not entry.get("path"):
             continue
@@ -42,25 +43,28 @@ def _cloud_config_files(text: str) -> dict[str, str]:
                 content = gzip.decompress(base64.b64decode(content)).decode("utf-8", "replace")
         except (ValueError, OSError):
             content = ""
-        files[str(entry["path"])] = str(content)
-    return files
+        path = str(entry["path"])
+        if entry.get("append") is True:
+            files[path] = files.get(path, "") + str(content)
+        else:
+            files[path] = str(content)
 
 
 def written_files(user_data: str) -> dict[str, str]:
-    """Every file the user data's cloud-config parts write (later parts win)."""
+    """Every file the user data's cloud-config parts write, in order."""
+    files: dict[str, str] = {}
     if user_data.startswith("Content-Type: multipart/") or "MIME-Version" in user_data[:200]:
-        files: dict[str, str] = {}
         for part in email.message_from_string(user_data).walk():
             if part.is_multipart():
                 continue
             payload = part.get_payload(decode=True) or b""
             text = payload.decode("utf-8", "replace")
             if part.get_content_subtype() == "cloud-config" or text.startswith("#cloud-config"):
-                files.update(_cloud_config_files(text))
+                _cloud_config_files(text, files)
         return files
     if user_data.startswith("#cloud-config"):
-        return _cloud_config_files(user_data)
-    return {}
+        _cloud_config_files(user_data, files)
+    return files
 
 
 def parse_params(text: str) -> dict[str, str]:
