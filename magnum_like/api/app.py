@@ -19,6 +19,7 @@ from magnum_like.api.middleware import access_log
 from magnum_like.api.middleware import auth
 from magnum_like.api.middleware import errors
 from magnum_like.api.middleware import version
+from magnum_like.common import policy
 
 CONF = ml_conf.CONF
 
@@ -57,7 +58,10 @@ def setup_app(conf=CONF):
     """The API as a WSGI callable, from configuration already loaded."""
     from magnum_like.api.controllers import root
     set_defaults(conf)
+    # Two patches of library internals, for speed; each is pinned by a test
+    # (tests/unit/api/test_pecan_speedups.py, tests/unit/common/test_policy_patch.py).
     pecan_speedups.install()
+    policy.install_fast_check()
     app = pecan.make_app(
         root.RootController(),
         hooks=[hooks.ContextHook(), hooks.BodyShapeHook()],

@@ -47,6 +47,7 @@ RELOAD_CHECK_INTERVAL = 1.0
 
 
 _ARG_COUNTS: dict = {}
+#: oslo.policy's own ``_checks._check`` (what :func:`install_fast_check` replaces).
 _inspect_check = policy_checks._check
 
 
@@ -68,7 +69,21 @@ def _check(rule, target, creds, enforcer, current_rule):
     return rule(target, creds, enforcer)
 
 
-policy_checks._check = _check
+def install_fast_check() -> None:
+    """Replace ``oslo_policy._checks._check`` with :func:`_check` (idempotent).
+
+    Called once at start-up by the API (``api.app.setup_app``), never on
+    import: importing this module leaves oslo.policy as it is. It patches a
+    private function, so ``tests/unit/common/test_policy_patch.py`` pins
+    what it relies on (the name, its signature, oslo.policy's checks calling
+    it through the module) and fails when an oslo.policy release changes it.
+    """
+    policy_checks._check = _check
+
+
+def uninstall_fast_check() -> None:
+    """Put oslo.policy's own ``_checks._check`` back (tests)."""
+    policy_checks._check = _inspect_check
 
 
 class _Enforcer(policy.Enforcer):

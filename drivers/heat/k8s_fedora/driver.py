@@ -146,7 +146,8 @@ NODEGROUP_ADDRESS_OUTPUTS = ('nodegroup_minions_private', 'nodegroup_minions')
 NODEGROUP_IDS_OUTPUT = 'nodegroup_minion_ids'
 #: Secrets and files only masters use: not given to a node group's stack.
 _MASTER_ONLY = ('kube_service_account_key', 'kube_service_account_private_key', 'ca_key',
-                'keystone_auth_default_policy', 'master_addons')
+                'keystone_auth_default_policy', 'master_addons', 'master_nodegroup_name',
+                'master_nodegroup_role', 'master_node_labels', 'master_node_taints')
 
 
 class _AsDefault:
@@ -158,6 +159,8 @@ class _AsDefault:
 
     def __init__(self, nodegroup: Any) -> None:
         self._nodegroup = nodegroup
+        #: The node group's role as its nodes are told it (NODEGROUP_ROLE).
+        self.own_role = nodegroup.role
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._nodegroup, name)
@@ -240,8 +243,14 @@ class K8sFedoraDriver(heat_driver.HeatDriver):
         """A new worker node group's labels (over the cluster's) have values its
         stack can be built with (see :meth:`validate_cluster`).
 
+        The name reaches the nodes' heat-params (``NODEGROUP_NAME``), a file of
+        single-quoted shell words, so it may hold no quote or line break.
+
         :raises InvalidParameterValue:
         """
+        if _UNSAFE.search(nodegroup.name or ''):
+            raise exception.InvalidParameterValue(
+                err="name: a node group's name may not contain a quote (') or a line break.")
         mapping.render_parameters(self.definition.parameters, nodegroup_view(view, nodegroup))
 
     @staticmethod

@@ -174,6 +174,63 @@ def service_account_public_key(view) -> str:
                                          serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
+def nodegroup_name(role: str):
+    """The name of the node group whose nodes the stack builds for ``role``."""
+    def value(view) -> str:
+        return view.nodegroup(role).name or ''
+    return value
+
+
+def nodegroup_role(role: str):
+    """The node group's own role (a non-default group may name one, e.g. ``gpu``;
+    seen as the cluster's workers, ``own_role`` keeps it)."""
+    def value(view) -> str:
+        group = view.nodegroup(role)
+        return getattr(group, 'own_role', None) or group.role or role
+    return value
+
+
+def node_labels(role: str):
+    """The node group's ``node_labels`` (microversion 1.14) as the kubelet's
+    ``--node-labels`` takes them: ``key=value`` comma-separated, sorted so the
+    same labels always render the same (no needless node replacement)."""
+    def value(view) -> str:
+        labels = getattr(view.nodegroup(role), 'node_labels', None) or {}
+        return ','.join('%s=%s' % (key, labels[key]) for key in sorted(labels))
+    return value
+
+
+def node_taints(role: str):
+    """The node group's ``node_taints`` as the kubelet's ``--register-with-taints``
+    takes them: ``key=value:Effect`` (``key:Effect`` without a value), comma-separated."""
+    def value(view) -> str:
+        taints = getattr(view.nodegroup(role), 'node_taints', None) or []
+        return ','.join('%s%s:%s' % (taint['key'],
+                                     '=%s' % taint['value'] if taint.get('value') else '',
+                                     taint['effect'])
+                        for taint in taints)
+    return value
+
+
+def nodegroup_parameters() -> list[Param]:
+    """What each node learns of its node group (heat-params NODEGROUP_NAME,
+    NODEGROUP_ROLE, NODE_LABELS, NODE_TAINTS), per role of the cluster stack.
+
+    Rendered as '' rather than left out when empty, so an update that sends
+    every parameter again (a rotation) clears labels a PATCH removed instead
+    of keeping Heat's stored ones.
+    """
+    params = []
+    for role in ('master', 'worker'):
+        params += [
+            Param('%s_nodegroup_name' % role, compute=nodegroup_name(role), default=''),
+            Param('%s_nodegroup_role' % role, compute=nodegroup_role(role), default=role),
+            Param('%s_node_labels' % role, compute=node_labels(role), default=''),
+            Param('%s_node_taints' % role, compute=node_taints(role), default=''),
+        ]
+    return params
+
+
 def common_parameters() -> list[Param]:
     """The parameters of ``kubecluster.yaml`` every Fedora k8s driver maps."""
     params = [
@@ -233,6 +290,7 @@ def common_parameters() -> list[Param]:
         Param('keystone_auth_default_policy', compute=labels.keystone_auth_policy),
         Param('ca_key', compute=labels.ca_private_key),
     ]
+    params += nodegroup_parameters()
     params += [Param(name, label=name) for name in LABEL_PARAMS]
     params += [Param(name, compute=labels.number_label(name)) for name in NUMBER_LABEL_PARAMS]
     params += [Param(name, label=name, default=default, convert=bool_text)

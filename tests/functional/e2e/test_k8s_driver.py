@@ -4,11 +4,15 @@
 balancer's VIP on 6443 (checked in the simulator's Octavia); a resize naming a
 server id (as the cluster autoscaler does) removes exactly that server
 (checked in Nova); an upgrade with ``--max-batch-size 2`` replaces nodes in
-batches of at most 2 (the simulator's ``rolling_batches``); delete leaves no
+batches of at most 2 and the masters one at a time (the simulator's
+``rolling_batches``); delete leaves no
 stack, server, volume, port or load balancer behind.
 """
 from __future__ import annotations
 
+import json
+import re
+import urllib.request
 from urllib.parse import urlparse
 
 from tests.functional.e2e.helpers import Dev
@@ -87,7 +91,8 @@ def test_multi_master_cluster_with_load_balancer(dev):
     assert max(b['size'] for b in batches) <= 2, batches
     assert {b['resource'] for b in batches} <= {'kube_masters', 'kube_minions'}
     assert sum(b['size'] for b in batches if b['resource'] == 'kube_minions') == 2
-    assert sum(b['size'] for b in batches if b['resource'] == 'kube_masters') == 3
+    # The masters (etcd members) go one per batch whatever --max-batch-size says.
+    assert [b['size'] for b in batches if b['resource'] == 'kube_masters'] == [1, 1, 1], batches
     assert urlparse(cluster['api_address']).hostname == dev.loadbalancers()[0]['vip_address']
 
     dev.ok('coe', 'cluster', 'delete', 'ha')
@@ -112,6 +117,59 @@ def _resource(dev: Dev, cluster: dict, name: str) -> dict:
              if r['resource_name'] == name][0]
     [link] = [link['href'] for link in found['links'] if link['rel'] == 'self']
     return dev.sim_get(link)['resource']
+
+
+def _heat_params(dev: Dev, stack_path: str, resource: str) -> dict[str, str]:
+    """The heat-params file the CloudConfig ``resource`` (in the stack at
+    ``stack_path`` or nested in it) writes, as the simulator resolved it."""
+    found = [r for r in dev.sim_get(stack_path + '/resources?nested_depth=3')['resources']
+             if r['resource_name'] == resource][0]
+    [link] = [link['href'] for link in found['links'] if link['rel'] == 'self']
+    files = dev.sim_get(link)['resource']['properties']['cloud_config']['write_files']
+    [text] = [f['content'] for f in files if f['path'] == '/etc/sysconfig/heat-params']
+    return dict(re.findall(r"^([A-Z0-9_]+)='([^']*)'$", text, re.M))
+
+
+def test_node_groups_labels_and_taints_reach_each_nodes_heat_params(dev):
+    """Microversion 1.14's node labels and taints, the node group's name and
+    role, the version and the CA generation are in every node's heat-params
+    (what the kubelet registers with), masters and workers alike."""
+    _template(dev, 'k8s-ng', 'v1.15.7')
+    dev.ok('coe', 'cluster', 'create', 'ngl', '--cluster-template', 'k8s-ng',
+           '--node-count', '1')
+    cluster = dev.wait('ngl')
+    assert cluster['status'] == 'CREATE_COMPLETE', cluster
+    base = dev.endpoints['orchestration'].replace('%(project_id)s', cluster['project_id'])
+    stack = '%s/stacks/%s-%s' % (base.rstrip('/'), cluster['name'], cluster['uuid'][:8])
+    master = _heat_params(dev, stack, 'master_params')
+    worker = _heat_params(dev, stack, 'minion_params')
+    assert (master['NODEGROUP_NAME'], master['NODEGROUP_ROLE']) == ('default-master', 'master')
+    assert (worker['NODEGROUP_NAME'], worker['NODEGROUP_ROLE']) == ('default-worker', 'worker')
+    for params in (master, worker):
+        assert params['KUBE_TAG'] == 'v1.15.7' and params['CA_GENERATION'], params
+        assert params['NODE_LABELS'] == '' and params['NODE_TAINTS'] == ''
+        assert params['CLUSTER_UUID'] == cluster['uuid']
+
+    # The client has no --node-labels: the API, as a 1.14 client sends it.
+    body = {'name': 'gpu', 'node_count': 1, 'role': 'gpu',
+            'node_labels': {'accelerator': 'a100', 'node.kubernetes.io/pool': 'gpu'},
+            'node_taints': [{'key': 'dedicated', 'value': 'gpu', 'effect': 'NoSchedule'},
+                            {'key': 'spot', 'effect': 'PreferNoSchedule'}]}
+    request = urllib.request.Request(
+        'http://127.0.0.1:%d/v1/clusters/%s/nodegroups' % (dev.port, cluster['uuid']),
+        data=json.dumps(body).encode(), method='POST',
+        headers={'Content-Type': 'application/json',
+                 'OpenStack-API-Version': 'container-infra 1.14'})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 202
+    ng = dev.wait_nodegroup('ngl', 'gpu')
+    assert ng['status'] == 'CREATE_COMPLETE', ng.get('status_reason')
+    params = _heat_params(dev, '%s/stacks/%s' % (base.rstrip('/'), ng['stack_id']),
+                          'minion_params')
+    assert (params['NODEGROUP_NAME'], params['NODEGROUP_ROLE']) == ('gpu', 'gpu')
+    assert params['NODE_LABELS'] == 'accelerator=a100,node.kubernetes.io/pool=gpu'
+    assert params['NODE_TAINTS'] == 'dedicated=gpu:NoSchedule,spot:PreferNoSchedule'
+    assert params['KUBE_TAG'] == 'v1.15.7' and params['CA_GENERATION'] == worker['CA_GENERATION']
 
 
 def test_labels_of_spec_9_1_reach_the_cloud(dev):

@@ -1,6 +1,7 @@
 #!/bin/bash
 # kubelet and kube-proxy as Atomic system containers at KUBE_TAG, on every
-# node; masters register tainted so workloads go to the workers.
+# node; masters register tainted so workloads go to the workers, and every
+# node with its node group's labels and taints.
 set -euo pipefail
 # shellcheck source=/dev/null
 . /usr/local/lib/k8s-node/lib.sh
@@ -30,11 +31,24 @@ fi
 if [ "$CLOUD_PROVIDER_ENABLED" = true ] && [ -n "$TRUST_ID" ]; then
     kubelet_args="$kubelet_args --cloud-provider=external"
 fi
+# The node group's labels and taints (heat-params NODE_LABELS, NODE_TAINTS)
+# come after the role's own.
 if is_master; then
-    kubelet_args="$kubelet_args --register-with-taints=node-role.kubernetes.io/master=:NoSchedule"
-    kubelet_args="$kubelet_args --node-labels=node-role.kubernetes.io/master="
+    node_labels=node-role.kubernetes.io/master=
+    node_taints=node-role.kubernetes.io/master=:NoSchedule
 else
-    kubelet_args="$kubelet_args --node-labels=node-role.kubernetes.io/node="
+    node_labels=node-role.kubernetes.io/node=
+    node_taints=
+fi
+if [ -n "${NODE_LABELS:-}" ]; then
+    node_labels="$node_labels,$NODE_LABELS"
+fi
+if [ -n "${NODE_TAINTS:-}" ]; then
+    node_taints="${node_taints:+$node_taints,}$NODE_TAINTS"
+fi
+kubelet_args="$kubelet_args --node-labels=$node_labels"
+if [ -n "$node_taints" ]; then
+    kubelet_args="$kubelet_args --register-with-taints=$node_taints"
 fi
 
 cat > /etc/kubernetes/kubelet <<EOC

@@ -44,9 +44,11 @@ def test_upgrade_is_a_rolling_update_in_batches():
                                   'etcd_tag': 'v3.4.7'}
     assert body['disable_rollback'] is False
     cluster = yaml.safe_load(DRIVER.definition.template(view))
-    for group in ('kube_masters', 'kube_minions'):
-        policy = cluster['resources'][group]['update_policy']['rolling_update']
-        assert policy['max_batch_size'] == {'get_param': 'update_max_batch_size'}
+    policy = cluster['resources']['kube_minions']['update_policy']['rolling_update']
+    assert policy['max_batch_size'] == {'get_param': 'update_max_batch_size'}
+    # Masters (etcd members) one at a time, whatever the batch size.
+    policy = cluster['resources']['kube_masters']['update_policy']['rolling_update']
+    assert policy['max_batch_size'] == 1
 
 
 def test_nodes_to_remove_by_index_server_id_or_address():

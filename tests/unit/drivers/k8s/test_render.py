@@ -147,12 +147,14 @@ def _bodies() -> dict[str, dict]:
         ng = models.NodeGroup(uuid='6a1f0d5e-2222-4000-8000-000000000009', name='pool2',
                               cluster_id=fakes.CLUSTER_UUID, role='worker', is_default=False,
                               node_count=2, flavor_id='m1.large', image_id='fedora-gpu',
-                              labels={})
+                              labels={}, node_labels={'accelerator': 'a100'},
+                              node_taints=[{'key': 'gpu', 'effect': 'NoSchedule'}])
         driver.validate_nodegroup(view, ng)
         body = driver.nodegroup_stack_body(view, ng)
         assert 'ca_key' not in body['parameters']
         assert 'master_addons' not in body['parameters']
         assert body['parameters']['ca_generation']
+        assert body['parameters']['worker_node_taints'] == 'gpu:NoSchedule'
         bodies['%s-label-nodegroup' % server_type] = body
     return bodies
 
