@@ -11,8 +11,10 @@ delete closes the address.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import time
+import urllib.request
 from urllib.parse import urlparse
 
 import pytest
@@ -215,6 +217,31 @@ def test_kubernetes_cluster_api_with_the_official_client(dev, tmp_path):
         {n.spec.provider_id for n in nodes.values()}
     stale = _swap_user(fresh, path, str(tmp_path / 'stale'))
     assert _refused(_api(stale))
+
+    # A node group's labels and taints (microversion 1.14; the client has no
+    # option for them) reach its nodes through their heat-params.
+    body = {'name': 'gpu', 'node_count': 1, 'role': 'gpu',
+            'node_labels': {'accelerator': 'a100'},
+            'node_taints': [{'key': 'dedicated', 'value': 'gpu', 'effect': 'NoSchedule'}]}
+    request = urllib.request.Request(
+        'http://127.0.0.1:%d/v1/clusters/%s/nodegroups' % (dev.port, cluster['uuid']),
+        data=json.dumps(body).encode(), method='POST',
+        headers={'Content-Type': 'application/json',
+                 'OpenStack-API-Version': 'container-infra 1.14'})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 202
+    assert dev.wait_nodegroup('demo', 'gpu')['status'] == 'CREATE_COMPLETE'
+    nodes = _nodes(_api(fresh))
+    [gpu] = [n for n in nodes.values()
+             if n.metadata.labels.get('magnum.openstack.org/nodegroup') == 'gpu']
+    assert gpu.metadata.labels['accelerator'] == 'a100'
+    assert gpu.metadata.labels['magnum.openstack.org/role'] == 'gpu'
+    assert [(t.key, t.value, t.effect) for t in gpu.spec.taints] == \
+        [('dedicated', 'gpu', 'NoSchedule')]
+    others = [n for n in nodes.values() if n is not gpu]
+    assert all('accelerator' not in n.metadata.labels for n in others)
+    assert {n.metadata.labels['magnum.openstack.org/nodegroup'] for n in others} == \
+        {'default-master', 'default-worker'}
 
     # Delete: the address stops answering.
     dev.ok('coe', 'cluster', 'delete', 'demo')
