@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Optional
 
 import webob
 
+from magnum_like.cloudsim.coe import kubetables
 from magnum_like.cloudsim.coe.kubeobjects import KubeError, ObjectStore, now
 
 #: Largest request body accepted (bytes).
@@ -29,6 +30,8 @@ _CORE = {
     "secrets": ("Secret", True, ["create", "delete", "get", "list"]),
     "configmaps": ("ConfigMap", True, ["create", "delete", "get", "list"]),
 }
+#: kubectl's short names (discovery tells it).
+_SHORT = {"namespaces": ["ns"], "nodes": ["no"], "pods": ["po"], "configmaps": ["cm"]}
 _CRD_GROUP = "apiextensions.k8s.io"
 _CRD = "customresourcedefinitions"
 
@@ -97,6 +100,12 @@ class KubernetesAPI:
         req = webob.Request(environ)
         try:
             resp = self.dispatch(req)
+            if req.method == "GET" and resp.status_int == 200 and \
+                    kubetables.wants_table(req.headers.get("Accept", "")) and \
+                    resp.content_type == "application/json":
+                body = json.loads(resp.body)
+                if "metadata" in body or "items" in body:
+                    resp = _json(kubetables.table(body))
         except KubeError as exc:
             resp = _json(exc.status(), exc.code)
         return resp(environ, start_response)
@@ -168,7 +177,7 @@ class KubernetesAPI:
         if not rest:
             return _json(self._resource_list("v1", [
                 {"name": plural, "singularName": kind.lower(), "namespaced": namespaced,
-                 "kind": kind, "verbs": verbs}
+                 "kind": kind, "verbs": verbs, "shortNames": _SHORT.get(plural, [])}
                 for plural, (kind, namespaced, verbs) in _CORE.items()]))
         namespace: Optional[str] = None
         if rest[0] == "namespaces" and len(rest) >= 3:
