@@ -194,7 +194,8 @@ class ClusterAPIs:
                     found.append(fip["floating_ip_address"])
         return found
 
-    def _wanted(self) -> dict[str, Spec]:
+    def _wanted(self) -> tuple[dict[str, Spec], set[str]]:
+        """The APIs to serve now, and every cluster that still has masters."""
         masters: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
         with self.store.lock:
             for server in self.store.servers.values():
@@ -209,7 +210,7 @@ class ClusterAPIs:
                 spec = self._spec(uuid, found)
                 if spec is not None:
                     wanted[uuid] = spec
-        return wanted
+        return wanted, set(masters)
 
     def _spec(self, uuid: str, found: list[tuple[dict[str, Any], dict[str, Any]]]
               ) -> Optional[Spec]:
@@ -240,11 +241,16 @@ class ClusterAPIs:
 
     def sync(self) -> None:
         """Start, re-key and stop cluster APIs to match the booted masters."""
-        wanted = self._wanted()
+        wanted, alive = self._wanted()
         for uuid in list(self._endpoints):
             if self._endpoints[uuid].spec != wanted.get(uuid):
                 self._endpoints.pop(uuid).stop()
                 LOG.info("cloudsim: cluster %s API closed", uuid)
+        # A cluster whose masters are all gone (deleted) takes its objects along.
+        for uuid in [u for u in self._objects if u not in alive]:
+            del self._objects[uuid]
+        for uuid in [u for u in self.errors if u not in alive]:
+            del self.errors[uuid]
         now = time.monotonic()
         for uuid, spec in wanted.items():
             if uuid in self._endpoints:
