@@ -164,7 +164,7 @@ def resolve_nodes(outputs: dict, nodes: list[str], address_outputs: tuple[str, .
     result = []
     for node in nodes:
         node = str(node).strip()
-        if _is_ip(node):
+        if is_ip(node):
             if node not in by_address:
                 raise exception.InvalidParameterValue(
                     err='nodes_to_remove: no worker of the node group has the address %s.'
@@ -174,7 +174,8 @@ def resolve_nodes(outputs: dict, nodes: list[str], address_outputs: tuple[str, .
     return result
 
 
-def _is_ip(value: str) -> bool:
+def is_ip(value: str) -> bool:
+    """Whether ``value`` is an IP address (else a node index or a server id)."""
     try:
         ipaddress.ip_address(value)
     except ValueError:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import os
 
+from magnum_like.drivers.heat.common import params as common_params
 from magnum_like.drivers.heat.k8s_fedora import driver as k8s_driver
 from magnum_like.drivers.heat.k8s_fedora import params as k8s_params
 from magnum_like.drivers.heat.mapping import Param
 
 PARAMETERS: list[Param] = k8s_params.common_parameters() + [
-    Param('docker_volume_size', compute=k8s_params.docker_volume_size),
+    Param('docker_volume_size', compute=common_params.docker_volume_size),
 ]
 
 OUTPUTS = k8s_driver.common_outputs()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from magnum_like.common import exception
 from magnum_like.drivers import base
+from magnum_like.drivers.heat.common import params as common_params
 from magnum_like.drivers.heat.k8s_fedora import driver as k8s_driver
 from magnum_like.drivers.k8s_fedora_ironic_v1 import template_def
 
@@ -21,15 +22,7 @@ class Driver(k8s_driver.K8sFedoraDriver):
 
         :raises InvalidParameterValue:
         """
-        for name in ('fixed_network', 'fixed_subnet'):
-            if not view.attr(name):
-                raise exception.InvalidParameterValue(
-                    err='%s: baremetal clusters need an existing network and subnet '
-                        '(set fixed_network and fixed_subnet on the cluster template).' % name)
-        if k8s_driver.k8s_params.docker_volume_size(view):
-            raise exception.InvalidParameterValue(
-                err='docker_volume_size: baremetal nodes use their local disks; '
-                    'leave it unset or 0.')
+        common_params.check_baremetal(view)
         if view.label('etcd_volume_size') not in (None, '0'):
             raise exception.InvalidParameterValue(
                 err='labels: etcd_volume_size is not supported on baremetal nodes.')

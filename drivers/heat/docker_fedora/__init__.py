@@ -2,11 +2,12 @@
 
 ``templates/`` holds the nested templates both cluster stacks use (the nodes'
 network, one server, one load-balancer member); ``fragments/`` the node
-scripts both run (Docker's daemon, the REX-Ray/Cinder volume plugin, the final
-report to Heat); the proxy and Docker storage scripts come from
-``drivers/heat/common``, shared with the Kubernetes drivers. A driver lists
-both folders in its ``TemplateDefinition.shared_directories``; ``driver.DockerFedoraDefinition``
-adds the two Kubernetes files these drivers reuse (``lib.sh``, ``masterport.yaml``).
+scripts both run (Docker's daemon, the REX-Ray/Cinder volume plugin). The node
+library, the proxy and Docker storage scripts, the final report to Heat and the
+master port come from ``drivers/heat/common``, shared with the Kubernetes
+drivers. A driver lists both folders in its
+``TemplateDefinition.shared_directories``, so nothing here reaches into the
+Kubernetes drivers' folder.
 """
 import os
 

@@ -1,7 +1,7 @@
 """Behaviour shared by the Docker-based Fedora Atomic Heat drivers (Swarm mode, Mesos).
 
 Both build the same shape of stack: the nodes' network (``network.yaml``),
-pre-made master ports (the Kubernetes drivers' ``masterport.yaml``) so every
+pre-made master ports (``masterport.yaml``, shared with every driver) so every
 node knows the masters' addresses before they boot, an optional Octavia load
 balancer in front of the masters, and ResourceGroups of ``server.yaml`` for
 masters and workers, VM or Ironic baremetal. ``DockerFedoraDefinition`` loads
@@ -11,40 +11,23 @@ API runs before accepting a cluster.
 """
 from __future__ import annotations
 
-import ipaddress
-import os
 import re
 from typing import ClassVar
 
 from magnum_like.common import exception
 from magnum_like.drivers import base
 from magnum_like.drivers.heat import common
+from magnum_like.drivers.heat.common import params as common_params
 from magnum_like.drivers.heat import docker_fedora
 from magnum_like.drivers.heat import driver as heat_driver
-from magnum_like.drivers.heat import k8s_fedora
 from magnum_like.drivers.heat import mapping
-from magnum_like.drivers.heat.k8s_fedora import params as k8s_params
 from magnum_like.drivers.heat.mapping import Param
 from magnum_like.drivers.heat.mapping import bool_text
 
-#: Files of the Kubernetes drivers' shared folder these drivers reuse as they are
-#: (the node library: trustee token, certificates API calls, retry; the master
-#: port): their key in Heat's ``files`` map → their path in that folder.
-K8S_FILES: dict[str, str] = {'fragments/lib.sh': 'fragments/lib.sh',
-                             'masterport.yaml': 'templates/masterport.yaml'}
 #: Characters a value written into the nodes' heat-params file cannot hold
 #: (values are single-quoted shell words there).
 _UNSAFE = re.compile(r"['\n\r\x00]")
 BOOLEAN_VALUES = ('true', 'false')
-
-
-def is_ip(value: str) -> bool:
-    """Whether ``value`` is an IP address (else an index or a server id)."""
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
 
 
 def invalid_label(name: str, message: str) -> exception.InvalidParameterValue:
@@ -93,37 +76,37 @@ def common_parameters(*, worker: str) -> list[Param]:
         parameters ``<worker>_image``, ``<worker>_flavor``.
     """
     params = [
-        Param('master_image', compute=k8s_params.image('master'), required=True),
-        Param('%s_image' % worker, compute=k8s_params.image('worker'), required=True),
-        Param('master_flavor', compute=k8s_params.flavor('master'), required=True),
-        Param('%s_flavor' % worker, compute=k8s_params.flavor('worker'), required=True),
+        Param('master_image', compute=common_params.image('master'), required=True),
+        Param('%s_image' % worker, compute=common_params.image('worker'), required=True),
+        Param('master_flavor', compute=common_params.flavor('master'), required=True),
+        Param('%s_flavor' % worker, compute=common_params.flavor('worker'), required=True),
         Param('number_of_masters', nodegroup=('master', 'node_count'), default=1),
-        Param('ssh_key_name', compute=k8s_params.keypair),
-        Param('external_network', compute=k8s_params.extra_or_cluster('external_network_id'),
+        Param('ssh_key_name', compute=common_params.keypair),
+        Param('external_network', compute=common_params.extra_or_cluster('external_network_id'),
               default='public'),
         Param('fixed_network', cluster='fixed_network'),
         Param('fixed_subnet', cluster='fixed_subnet'),
         Param('dns_nameserver', template='dns_nameserver'),
         Param('floating_ip_enabled', cluster='floating_ip_enabled', default=True, convert=bool),
         Param('master_lb_enabled', cluster='master_lb_enabled', default=False, convert=bool),
-        Param('master_lb_floating_ip_enabled', compute=k8s_params.lb_floating_ip),
+        Param('master_lb_floating_ip_enabled', compute=common_params.lb_floating_ip),
         Param('baremetal', compute=_baremetal),
-        Param('docker_volume_size', compute=k8s_params.docker_volume_size),
+        Param('docker_volume_size', compute=common_params.docker_volume_size),
         Param('docker_storage_driver', template='docker_storage_driver'),
         Param('cluster_uuid', compute=lambda view: view.cluster.uuid),
         Param('magnum_url', extra='magnum_url'),
         Param('auth_url', extra='auth_url'),
         Param('region_name', extra='region_name'),
-        Param('trustee_user_id', compute=k8s_params.extra_or_cluster('trustee_user_id')),
-        Param('trustee_password', compute=k8s_params.extra_or_cluster('trustee_password')),
+        Param('trustee_user_id', compute=common_params.extra_or_cluster('trustee_user_id')),
+        Param('trustee_password', compute=common_params.extra_or_cluster('trustee_password')),
         Param('trust_id', extra='trust_id'),
         Param('verify_ca', extra='verify_ca', convert=bool_text),
-        Param('ca_generation', compute=k8s_params.ca_generation),
-        Param('master_nodegroup_name', compute=k8s_params.nodegroup_name('master'), default=''),
-        Param('master_nodegroup_role', compute=k8s_params.nodegroup_role('master'),
+        Param('ca_generation', compute=common_params.ca_generation),
+        Param('master_nodegroup_name', compute=common_params.nodegroup_name('master'), default=''),
+        Param('master_nodegroup_role', compute=common_params.nodegroup_role('master'),
               default='master'),
-        Param('worker_nodegroup_name', compute=k8s_params.nodegroup_name('worker'), default=''),
-        Param('worker_nodegroup_role', compute=k8s_params.nodegroup_role('worker'),
+        Param('worker_nodegroup_name', compute=common_params.nodegroup_name('worker'), default=''),
+        Param('worker_nodegroup_role', compute=common_params.nodegroup_role('worker'),
               default='worker'),
         Param('volume_driver', template='volume_driver'),
         Param('rexray_preempt', label='rexray_preempt', default=False, convert=bool_text),
@@ -171,13 +154,6 @@ class DockerFedoraDefinition(heat_driver.TemplateDefinition):
     worker_addresses_output: ClassVar[str] = ''
     worker_ids_output: ClassVar[str] = ''
 
-    def files(self, view: base.ClusterView) -> dict[str, str]:
-        """The shared and own files, plus the two reused from the Kubernetes drivers."""
-        result = {name: heat_driver.read_file(os.path.join(k8s_fedora.DIRECTORY, path))
-                  for name, path in K8S_FILES.items()}
-        result.update(super().files(view))
-        return result
-
     @property
     def worker_address_outputs(self) -> tuple[str, ...]:  # type: ignore[override]
         """The private addresses and the ones ``coe cluster show`` displays."""
@@ -215,16 +191,7 @@ class DockerFedoraDriver(heat_driver.HeatDriver):
                 err='volume_driver: %r is not supported by %s clusters; use one of %s.'
                     % (volume_driver, view.template.coe, ', '.join(self.volume_drivers)))
         if _baremetal(view):
-            for name in ('fixed_network', 'fixed_subnet'):
-                if not view.attr(name):
-                    raise exception.InvalidParameterValue(
-                        err='%s: baremetal clusters need an existing network and subnet '
-                            '(set fixed_network and fixed_subnet on the cluster template).'
-                            % name)
-            if k8s_params.docker_volume_size(view):
-                raise exception.InvalidParameterValue(
-                    err='docker_volume_size: baremetal nodes use their local disks; '
-                        'leave it unset or 0.')
+            common_params.check_baremetal(view)
             if volume_driver:
                 raise exception.InvalidParameterValue(
                     err='volume_driver: Cinder volumes cannot be attached to baremetal '

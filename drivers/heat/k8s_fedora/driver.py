@@ -7,8 +7,6 @@ a finished stack back into cluster fields.
 """
 from __future__ import annotations
 
-import ipaddress
-import os
 import re
 from typing import Any, ClassVar
 
@@ -31,14 +29,6 @@ NETWORK_DRIVERS = ('flannel', 'calico')
 #: Characters a value written into the nodes' heat-params file cannot hold
 #: (values are single-quoted shell words there).
 _UNSAFE = re.compile(r"['\n\r\x00]")
-
-
-def _is_ip(value: str) -> bool:
-    try:
-        ipaddress.ip_address(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _addresses(view, value) -> list:
@@ -128,9 +118,6 @@ class K8sFedoraDefinition(heat_driver.TemplateDefinition):
         return parameters
 
 
-#: The template of a non-default node group's stack (not part of the cluster
-#: stack's ``files``: it lives outside ``templates/``).
-NODEGROUP_TEMPLATE = os.path.join(k8s_fedora.DIRECTORY, 'nodegroup', 'kubenodegroup.yaml')
 #: Cluster stack output → node-group stack parameter (spec §8.4: node group
 #: stacks join the cluster's network, security groups and API address).
 NODEGROUP_JOIN = (
@@ -139,11 +126,12 @@ NODEGROUP_JOIN = (
     ('minion_security_groups', 'existing_security_group', True),
     ('fixed_network', 'fixed_network', True),
     ('fixed_subnet', 'fixed_subnet', True),
-    ('etcd_peers', 'etcd_peers', False),
+    ('etcd_peers', 'existing_etcd_peers', False),
 )
-#: Node-group stack outputs: addresses (private, floating) and server ids, same order.
-NODEGROUP_ADDRESS_OUTPUTS = ('nodegroup_minions_private', 'nodegroup_minions')
-NODEGROUP_IDS_OUTPUT = 'nodegroup_minion_ids'
+#: Node-group stack outputs (the cluster template's workers' outputs): addresses
+#: (private, floating) and server ids, same order.
+NODEGROUP_ADDRESS_OUTPUTS = ('kube_minions_private', 'kube_minions')
+NODEGROUP_IDS_OUTPUT = 'kube_minion_ids'
 #: Secrets and files only masters use: not given to a node group's stack.
 _MASTER_ONLY = ('kube_service_account_key', 'kube_service_account_private_key', 'ca_key',
                 'keystone_auth_default_policy', 'master_addons', 'master_nodegroup_name',
@@ -308,8 +296,10 @@ class K8sFedoraDriver(heat_driver.HeatDriver):
         return cluster_updates, ng_updates
 
     def nodegroup_stack_body(self, view: base.ClusterView, nodegroup: Any) -> dict:
-        """A non-default worker node group's own stack: ``nodegroup/kubenodegroup.yaml``
-        (a ResourceGroup of the driver's ``kubeminion.yaml``), rendered with the
+        """A non-default worker node group's own stack: the cluster template
+        (``kubecluster.yaml``) given ``existing_master_private_ip``, which then
+        builds only its workers (``kube_minions``, a ResourceGroup of the
+        driver's ``kubeminion.yaml``), rendered with the
         cluster's parameter mapping from the node group (count, flavor, image,
         labels over the cluster's), joined to the cluster through the cluster
         stack's outputs the conductor supplies as
@@ -337,7 +327,7 @@ class K8sFedoraDriver(heat_driver.HeatDriver):
         files = dict(self.definition.files(view))
         return {
             'stack_name': nodegroup_stack_name(view.cluster, nodegroup),
-            'template': heat_driver.read_file(NODEGROUP_TEMPLATE),
+            'template': self.definition.template(view),
             'files': files,
             'environment': {},
             'parameters': parameters,

@@ -6,14 +6,20 @@ spec §9.1 gives a meaning to are read and checked in ``labels.py``).
 """
 from __future__ import annotations
 
-import hashlib
 import ipaddress
-from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from magnum_like.common import exception
+from magnum_like.drivers.heat.common.params import ca_generation
+from magnum_like.drivers.heat.common.params import extra_or_cluster
+from magnum_like.drivers.heat.common.params import flavor
+from magnum_like.drivers.heat.common.params import image
+from magnum_like.drivers.heat.common.params import keypair
+from magnum_like.drivers.heat.common.params import lb_floating_ip
+from magnum_like.drivers.heat.common.params import nodegroup_name
+from magnum_like.drivers.heat.common.params import nodegroup_role
 from magnum_like.drivers.heat.k8s_fedora import addons
 from magnum_like.drivers.heat.k8s_fedora import labels
 from magnum_like.drivers.heat.mapping import Param
@@ -58,49 +64,6 @@ DEFAULT_SERVICE_CIDR = '10.254.0.0/16'
 DEFAULT_PODS_CIDR = '10.100.0.0/16'
 
 
-def image(role: str):
-    """The default node group's image, else the template's."""
-    def value(view) -> Any:
-        return view.nodegroup(role).image_id or view.template.image_id
-    return value
-
-
-def flavor(role: str):
-    """The default node group's flavor, else the cluster's (or template's).
-
-    Masters without a master flavor anywhere get the workers' flavor (Magnum's
-    templates fall back to a Heat default; a flavor the user chose is a better one).
-    """
-    attr = 'master_flavor_id' if role == 'master' else 'flavor_id'
-
-    def value(view) -> Any:
-        found = view.nodegroup(role).flavor_id or view.attr(attr)
-        if not found and role == 'master':
-            found = view.attr('flavor_id')
-        return found
-    return value
-
-
-def keypair(view) -> Any:
-    return view.cluster.keypair or view.template.keypair_id
-
-
-def docker_volume_size(view) -> Any:
-    for source in (view.nodegroup('worker'), view.cluster, view.template):
-        size = getattr(source, 'docker_volume_size', None)
-        if size is not None:
-            return int(size)
-    return 0
-
-
-def lb_floating_ip(view) -> bool:
-    """Label ``master_lb_floating_ip_enabled``, defaulting to floating_ip_enabled."""
-    value = view.label('master_lb_floating_ip_enabled')
-    if value is None:
-        return bool(view.attr('floating_ip_enabled'))
-    return bool_text(value) == 'true'
-
-
 def pods_cidr(view) -> str:
     label = 'calico_ipv4pool' if view.template.network_driver == 'calico' else 'flannel_network_cidr'
     return view.label(label, DEFAULT_PODS_CIDR)
@@ -127,29 +90,6 @@ def cloud_provider(view) -> str:
     return bool_text(value)
 
 
-def extra_or_cluster(name: str):
-    """A value the conductor supplies, else the cluster's (or its template's) field
-    of that name."""
-    def value(view) -> Any:
-        found = view.extra.get(name)
-        return found if found not in (None, '') else view.attr(name)
-    return value
-
-
-def ca_generation(view) -> str:
-    """A digest of the cluster's CA certificates (``extra``, from the conductor).
-
-    The nodes fetch their certificates from the certificates API when they are
-    built; a CA rotation changes this value, so the stack update rebuilds them
-    (in rolling batches) against the new CAs. Empty when no CAs were supplied.
-    """
-    certificates = [view.extra.get(name) or '' for name in
-                    ('kube_ca_cert', 'etcd_ca_cert', 'front_proxy_ca_cert')]
-    if not any(certificates):
-        return ''
-    return hashlib.sha256('\n'.join(certificates).encode('utf-8')).hexdigest()[:16]
-
-
 def service_account_private_key(view) -> str:
     """The PEM key the masters sign service-account tokens with.
 
@@ -172,22 +112,6 @@ def service_account_public_key(view) -> str:
     key = serialization.load_pem_private_key(service_account_private_key(view).encode(), None)
     return key.public_key().public_bytes(serialization.Encoding.PEM,
                                          serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-
-
-def nodegroup_name(role: str):
-    """The name of the node group whose nodes the stack builds for ``role``."""
-    def value(view) -> str:
-        return view.nodegroup(role).name or ''
-    return value
-
-
-def nodegroup_role(role: str):
-    """The node group's own role (a non-default group may name one, e.g. ``gpu``;
-    seen as the cluster's workers, ``own_role`` keeps it)."""
-    def value(view) -> str:
-        group = view.nodegroup(role)
-        return getattr(group, 'own_role', None) or group.role or role
-    return value
 
 
 def node_labels(role: str):

@@ -3,7 +3,7 @@
 # provider, Cinder CSI, ingress and auto-healing controllers): the scripts of
 # the bundle the service packs (drivers/heat/k8s_fedora/addons.py), run in
 # their order. Each checks its own labels, and marks its failure for
-# master-done.sh, so one failing does not stop the others.
+# report-done.sh, so one failing does not stop the others.
 set -uo pipefail
 # shellcheck source=/dev/null
 . /usr/local/lib/k8s-node/lib.sh

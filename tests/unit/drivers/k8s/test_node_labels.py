@@ -64,7 +64,7 @@ def test_nodegroup_stack_gets_its_own_group():
     assert params['worker_node_labels'] == 'accelerator=a100'
     assert params['worker_node_taints'] == 'dedicated=gpu:NoSchedule'
     assert not [name for name in params if name.startswith('master_node')]
-    template = yaml.safe_load(_read('nodegroup', 'kubenodegroup.yaml'))
+    template = yaml.safe_load(_read('templates', 'kubecluster.yaml'))
     assert set(params) <= set(template['parameters'])
     # A name that cannot be a single-quoted shell word is refused, naming the field.
     ng.name = "it's"

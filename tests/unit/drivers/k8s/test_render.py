@@ -184,14 +184,15 @@ def _nodegroup_bodies(driver, view) -> tuple[dict, dict]:
     assert params['existing_security_group'] == ['sg-cluster', 'sg-minion']
     assert params['fixed_network'] == 'private-net' and params['fixed_subnet'] == 'private-subnet'
     assert 'kube_service_account_private_key' not in params
-    assert 'kubemaster.yaml' not in body['template']
+    # The cluster template, building only the workers (see kubecluster.yaml).
+    assert params['existing_etcd_peers'] == '10.0.0.3,10.0.0.4,10.0.0.5'
     # The cluster's default workers are untouched by the node group's values.
     assert view.nodegroup('worker').flavor_id == 'm1.small'
     ng.node_count = 1
     view.extra['stack_outputs'] = {
-        'nodegroup_minions_private': ['10.0.0.21', '10.0.0.22', '10.0.0.23'],
-        'nodegroup_minions': ['172.24.4.21', '172.24.4.22', '172.24.4.23'],
-        'nodegroup_minion_ids': ['srv-a', 'srv-b', 'srv-c']}
+        'kube_minions_private': ['10.0.0.21', '10.0.0.22', '10.0.0.23'],
+        'kube_minions': ['172.24.4.21', '172.24.4.22', '172.24.4.23'],
+        'kube_minion_ids': ['srv-a', 'srv-b', 'srv-c']}
     update = driver.nodegroup_update_body(view, ng, nodes_to_remove=['172.24.4.22', '10.0.0.23'])
     assert update['parameters'] == {'number_of_minions': 1,
                                     'minions_to_remove': ['srv-b', 'srv-c']}

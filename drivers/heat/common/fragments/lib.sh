@@ -1,6 +1,7 @@
 #!/bin/bash
-# Functions the node scripts share; written to /usr/local/lib/k8s-node/lib.sh
-# by cloud-init and sourced after /etc/sysconfig/heat-params.
+# Functions the node scripts of every driver share (Kubernetes, swarm, Mesos);
+# written to /usr/local/lib/k8s-node/lib.sh by cloud-init and sourced after
+# /etc/sysconfig/heat-params. A COE family's own functions are in its lib-coe.sh.
 # shellcheck disable=SC2034  # variables here are read by the sourcing scripts
 
 # shellcheck source=/dev/null
@@ -9,13 +10,9 @@ ROLE=minion
 # shellcheck source=/dev/null
 [ -f /etc/sysconfig/heat-role ] && . /etc/sysconfig/heat-role
 
-CERT_DIR=/etc/kubernetes/certs
-KUBE_PREFIX=${CONTAINER_INFRA_PREFIX:-docker.io/openstackmagnum/}
-ADMIN_KUBECONFIG=/etc/kubernetes/admin.kubeconfig
-
 log() { echo "[k8s-node $(basename "$0")] $*" >&2; }
 
-# A script that fails leaves a mark; master-done.sh reports the marks to Heat.
+# A script that fails leaves a mark; report-done.sh reports the marks to Heat.
 mark_failed() {
     mkdir -p /var/lib/k8s-node/failed
     echo "line ${BASH_LINENO[0]}" > "/var/lib/k8s-node/failed/$(basename "$0")"
@@ -105,48 +102,6 @@ make_cert() {
         && [ -s "$CERT_DIR/$name.crt.tmp" ] && mv "$CERT_DIR/$name.crt.tmp" "$CERT_DIR/$name.crt"
 }
 
-# system_container NAME IMAGE [atomic install options...]: install and start an
-# Atomic system container (systemd unit NAME).
-system_container() {
-    local name=$1 image=$2
-    shift 2
-    if ! atomic containers list --no-trunc -q | grep -qx "$name"; then
-        retry 5 10 atomic install --storage ostree --system --system-package=no \
-            --name="$name" "$@" "$image" || return 1
-    fi
-    systemctl daemon-reload
-    systemctl enable "$name"
-    systemctl restart "$name"
-}
-
-# kubeconfig FILE USER CERT_NAME: a kubeconfig for the local API (or the API address).
-kubeconfig() {
-    if [ "$TLS_DISABLED" = true ]; then
-        printf 'apiVersion: v1\nkind: Config\nclusters:\n- name: kubernetes\n  cluster: {server: "http://%s:%s"}\ncontexts:\n- name: default\n  context: {cluster: kubernetes}\ncurrent-context: default\n' \
-            "$KUBE_API_ADDRESS" "$KUBE_API_PORT" > "$1"
-        return 0
-    fi
-    cat > "$1" <<EOC
-apiVersion: v1
-kind: Config
-clusters:
-- name: kubernetes
-  cluster:
-    server: https://${KUBE_API_ADDRESS}:${KUBE_API_PORT}
-    certificate-authority: $CERT_DIR/ca.crt
-users:
-- name: $2
-  user:
-    client-certificate: $CERT_DIR/$3.crt
-    client-key: $CERT_DIR/$3.key
-contexts:
-- name: default
-  context: {cluster: kubernetes, user: $2}
-current-context: default
-EOC
-    chmod 600 "$1"
-}
-
 # Ends the calling script (successfully) when the cluster has no trust: an
 # addon acting on the cloud for the cluster cannot run. $1 names the addon.
 require_trust() {
@@ -156,6 +111,8 @@ require_trust() {
     fi
 }
 
-# What the masters' addon scripts drive the cluster with (kubectl as admin).
-# shellcheck source=/dev/null
-. /usr/local/lib/k8s-node/lib-kubectl.sh
+# The COE family's own library, where its nodes have one (Kubernetes: lib-k8s.sh).
+if [ -f /usr/local/lib/k8s-node/lib-coe.sh ]; then
+    # shellcheck source=/dev/null
+    . /usr/local/lib/k8s-node/lib-coe.sh
+fi

@@ -1,7 +1,8 @@
 #!/bin/bash
-# Last on a master: tell Heat (the cluster's master WaitCondition) whether
-# every script before succeeded and the API answers, so the stack completes
-# only once Kubernetes is up.
+# Last on a master, for every driver: tell Heat (the cluster's master
+# WaitCondition, through /etc/sysconfig/notify-heat.sh) whether every script
+# before succeeded and the engine answers ($DONE_CHECK and $ENGINE_NAME, set by
+# the driver's heat-params), so the stack completes only once it is up.
 set -uo pipefail
 # shellcheck source=/dev/null
 . /usr/local/lib/k8s-node/lib.sh
@@ -13,7 +14,7 @@ signal() {
     local body
     body=$(python3 -c 'import json, sys; print(json.dumps({"status": sys.argv[1], "reason": sys.argv[2], "id": sys.argv[3]}))' \
         "$1" "$2" "$host")
-    retry 10 10 /etc/kubernetes/notify-heat.sh "$body" >/dev/null
+    retry 10 10 /etc/sysconfig/notify-heat.sh "$body" >/dev/null
 }
 
 failed=$(find /var/lib/k8s-node/failed -type f -printf '%f ' 2>/dev/null)
@@ -21,8 +22,8 @@ if [ -n "$failed" ]; then
     signal FAILURE "$host: failed: $failed(see /var/log/cloud-init-output.log)"
     exit 1
 fi
-if ! wait_for_api; then
-    signal FAILURE "$host: the Kubernetes API did not come up"
+if ! retry 60 10 bash -c "$DONE_CHECK" >/dev/null; then
+    signal FAILURE "$host: $ENGINE_NAME did not come up"
     exit 1
 fi
-signal SUCCESS "$host: Kubernetes $KUBE_TAG is up"
+signal SUCCESS "$host: $ENGINE_NAME is up"
