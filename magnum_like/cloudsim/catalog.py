@@ -1,8 +1,11 @@
 """The simulated cloud's seed catalog: images, flavors, networks, keypairs.
 
-A YAML file with the same shape as :data:`DEFAULT_CATALOG` replaces it
-(``--catalog FILE``).  Ids are derived from names so they are stable across
-runs, which keeps restarts and test expectations simple.
+The external network ``public`` is a loopback range: its floating IPs (and so
+a cluster's ``api_address``) are addresses this machine answers on, where the
+simulator serves each cluster's own API.  A YAML file with the same shape as
+:data:`DEFAULT_CATALOG` replaces it (``--catalog FILE``).  Ids are derived
+from names so they are stable across runs, which keeps restarts and test
+expectations simple.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ DEFAULT_CATALOG: dict[str, Any] = {
     ],
     "networks": [
         {"name": "public", "external": True,
-         "subnets": [{"name": "public-subnet", "cidr": "172.24.0.0/16"}]},
+         "subnets": [{"name": "public-subnet", "cidr": "127.24.0.0/16"}]},
         {"name": "private", "external": False,
          "subnets": [{"name": "private-subnet", "cidr": "10.0.0.0/16"}]},
     ],

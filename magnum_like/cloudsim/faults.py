@@ -11,7 +11,9 @@ import itertools
 import threading
 from typing import Any, Optional
 
-KINDS = ("resource", "hang", "api")
+KINDS = ("resource", "hang", "api", "node", "coe_api")
+#: Node conditions a ``node`` fault can force.
+NODE_CONDITIONS = ("NotReady",)
 ACTIONS = ("create", "update", "delete")
 
 
@@ -32,12 +34,27 @@ class Faults:
     * ``api``: the next ``count`` requests (to ``service`` only, if given)
       are answered with ``status`` (e.g. 503) after sleeping ``delay``
       seconds; ``status`` 0/None means only the delay.
+    * ``node``: cluster nodes whose server name matches ``server`` (a glob)
+      report ``condition`` (``NotReady``) in their cluster's API.
+    * ``coe_api``: the API of clusters matching ``cluster`` (a glob over the
+      cluster uuid and its stack name, ``<cluster name>-<uuid prefix>``)
+      refuses connections: its port is closed until the fault is removed.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._faults: dict[int, dict[str, Any]] = {}
+        self._listeners: list[Any] = []
+
+    def on_change(self, callback: Any) -> None:
+        """Call ``callback()`` after a fault is added or removed (the cluster
+        APIs open and close their ports on ``coe_api`` faults)."""
+        self._listeners.append(callback)
+
+    def _changed(self) -> None:
+        for callback in self._listeners:
+            callback()
 
     def add(self, kind: str, **spec: Any) -> int:
         """Add a fault and return its id; raises :class:`FaultError` if invalid."""
@@ -46,6 +63,7 @@ class Faults:
             fid = next(self._ids)
             fault["id"] = fid
             self._faults[fid] = fault
+        self._changed()
         return fid
 
     def add_resource_failure(self, resource_type: str, action: str = "create",
@@ -67,12 +85,15 @@ class Faults:
     def remove(self, fault_id: int) -> bool:
         """Remove one fault; returns whether it existed."""
         with self._lock:
-            return self._faults.pop(fault_id, None) is not None
+            found = self._faults.pop(fault_id, None) is not None
+        self._changed()
+        return found
 
     def clear(self) -> None:
         """Remove every fault."""
         with self._lock:
             self._faults.clear()
+        self._changed()
 
     def list(self) -> list[dict[str, Any]]:
         """Return copies of the active faults."""
@@ -106,6 +127,20 @@ class Faults:
                     return float(fault["delay"] or 0.0), fault["status"] or None
         return None
 
+    def node_condition(self, server_name: str) -> Optional[str]:
+        """The condition a ``node`` fault forces on a server, if any."""
+        with self._lock:
+            for fault in self._faults.values():
+                if fault["kind"] == "node" and fnmatch.fnmatchcase(server_name, fault["server"]):
+                    return str(fault["condition"])
+        return None
+
+    def coe_api_down(self, *names: str) -> bool:
+        """Whether a ``coe_api`` fault matches any of a cluster's names."""
+        with self._lock:
+            return any(f["kind"] == "coe_api" and fnmatch.fnmatchcase(name, f["cluster"])
+                       for f in self._faults.values() for name in names if name)
+
     def _consume(self, fault: dict[str, Any]) -> None:
         # Counted faults disappear once spent, so "the next N requests" holds.
         if fault.get("count") is None:
@@ -131,6 +166,18 @@ class Faults:
                     "reason": str(spec.get("reason") or "Simulated failure"), "count": count}
         if kind == "hang":
             return {"kind": kind, "stack": str(spec.get("stack") or "*"), "count": None}
+        if kind == "node":
+            if not isinstance(spec.get("server"), str) or not spec["server"]:
+                raise FaultError("server (a server name glob) is required")
+            condition = spec.get("condition", "NotReady")
+            if condition not in NODE_CONDITIONS:
+                raise FaultError("condition must be one of %s" % ", ".join(NODE_CONDITIONS))
+            return {"kind": kind, "server": spec["server"], "condition": condition,
+                    "count": None}
+        if kind == "coe_api":
+            if not isinstance(spec.get("cluster"), str) or not spec["cluster"]:
+                raise FaultError("cluster (a cluster uuid or stack name glob) is required")
+            return {"kind": kind, "cluster": spec["cluster"], "count": None}
         status = spec.get("status", 503)
         if status is not None and (not isinstance(status, int) or not 0 <= status < 600):
             raise FaultError("status must be an HTTP status code")

@@ -16,9 +16,11 @@ from typing import Any, Callable, Iterable, Optional, Union
 import webob
 from cheroot import wsgi as cheroot_wsgi
 
+from magnum_like.cloudsim import boot
 from magnum_like.cloudsim import catalog as catalog_mod
 from magnum_like.cloudsim.admin import AdminAPI
 from magnum_like.cloudsim.barbican import BarbicanAPI
+from magnum_like.cloudsim.coe.manager import ClusterAPIs
 from magnum_like.cloudsim.faults import Faults
 from magnum_like.cloudsim.glance import GlanceAPI
 from magnum_like.cloudsim.heat.api import HeatAPI
@@ -59,6 +61,9 @@ class Simulator:
     :param notify_topic: notification topic (default ``notifications``).
     :param notify_exchange: control exchange (default ``heat``).
     :param threads: HTTP worker threads.
+    :param cluster_apis: serve each cluster's own API on its loopback addresses
+        (:mod:`magnum_like.cloudsim.coe`).
+    :param cluster_api_limit: most cluster APIs served at once.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *,
@@ -66,7 +71,8 @@ class Simulator:
                  catalog: Union[None, str, dict[str, Any]] = None,
                  delays: Optional[dict[str, float]] = None, default_delay: float = 0.0,
                  notify_url: Optional[str] = None, notify_topic: str = "notifications",
-                 notify_exchange: str = "heat", threads: int = 16) -> None:
+                 notify_exchange: str = "heat", threads: int = 16,
+                 cluster_apis: bool = True, cluster_api_limit: int = 128) -> None:
         self.host = host
         self.port = port
         self.state_file = state_file
@@ -89,6 +95,9 @@ class Simulator:
             "network": NeutronAPI(self.store),
             "load-balancer": OctaviaAPI(self.store),
         }
+        self.cluster_apis: Optional[ClusterAPIs] = ClusterAPIs(
+            self.store, self.engine, self.faults, limit=cluster_api_limit) \
+            if cluster_apis else None
         self._admin = AdminAPI(self)
         self._server: Optional[cheroot_wsgi.Server] = None
         self._thread: Optional[threading.Thread] = None
@@ -118,6 +127,8 @@ class Simulator:
         if self._persistence is not None:
             self._persistence.start()
             self._persistence.mark_dirty()
+        if self.cluster_apis is not None:
+            self.cluster_apis.start()
         self._server = cheroot_wsgi.Server((self.host, self.port), self._wsgi,
                                            numthreads=16, server_name="cloudsim")
         self._server.prepare()
@@ -136,6 +147,8 @@ class Simulator:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        if self.cluster_apis is not None:
+            self.cluster_apis.stop()
         self.scheduler.stop()
         if self._persistence is not None:
             self._persistence.stop()
@@ -181,8 +194,28 @@ class Simulator:
             counts = {table: len(getattr(self.store, table)) for table in TABLES}
             return {"stacks": stacks, "stack_total": sum(stacks.values()),
                     "nested_stacks": nested, "resources": resources, "counts": counts,
+                    "clusters": self.clusters(),
                     "engine_steps": self.scheduler.steps,
                     "faults": len(self.faults.list())}
+
+    def clusters(self) -> dict[str, dict[str, Any]]:
+        """The booted cluster nodes by cluster uuid: ``{"nodes": [...]}`` each
+        (server id and name, role, node group, version, CA generation, labels,
+        taints), as their user data made them."""
+        with self.store.lock:
+            found: dict[str, dict[str, Any]] = {}
+            for server in self.store.servers.values():
+                node = boot.node_summary(server)
+                if node is not None:
+                    found.setdefault(node["cluster_uuid"], {"nodes": []})["nodes"].append(node)
+            for cluster in found.values():
+                cluster["nodes"].sort(key=lambda n: (not n["master"], n["name"]))
+        if self.cluster_apis is not None:
+            serving = self.cluster_apis.serving()
+            for uuid, cluster in found.items():
+                cluster["api"] = serving.get(uuid)
+                cluster["api_error"] = self.cluster_apis.errors.get(uuid)
+        return found
 
     def reset(self) -> None:
         """Forget everything and reseed the catalog (faults and records too)."""

@@ -14,6 +14,7 @@ import datetime
 import hashlib
 import ipaddress
 import json
+import random
 import sqlite3
 import threading
 import uuid
@@ -24,7 +25,8 @@ SNAPSHOT_VERSION = 1
 # Tables persisted verbatim (name -> dict of id -> record).
 TABLES = ("images", "flavors", "networks", "subnets", "routers", "ports",
           "floatingips", "security_groups", "servers", "server_groups",
-          "volumes", "loadbalancers", "keypairs", "secrets", "containers")
+          "volumes", "loadbalancers", "keypairs", "secrets", "containers",
+          "software_configs")
 
 
 def now_iso() -> str:
@@ -39,6 +41,19 @@ def new_id() -> str:
 
 class IPExhausted(Exception):
     """No free address is left in a subnet (Neutron's IpAddressGenerationFailure)."""
+
+
+def _first_index(net: Any) -> int:
+    """Where a subnet's sequential allocation starts.
+
+    A large loopback subnet (the dev cloud's floating IPs, whose addresses the
+    cluster APIs listen on) starts at a random host in its lower half, so two
+    simulators running side by side on one machine rarely hand out the same
+    address; every other subnet starts at its second host, like Neutron.
+    """
+    if net.is_loopback and net.num_addresses > 1024:
+        return 2 + random.randrange(net.num_addresses // 2)
+    return 2
 
 
 class Store:
@@ -63,6 +78,7 @@ class Store:
         self.keypairs: dict[str, dict[str, Any]]
         self.secrets: dict[str, dict[str, Any]]
         self.containers: dict[str, dict[str, Any]]
+        self.software_configs: dict[str, dict[str, Any]]
         # Recorded rolling-update batches: list of {stack_id, resource, batch}.
         self.rolling_batches: list[dict[str, Any]] = []
         self.request_counts: dict[str, int] = {}
@@ -120,7 +136,7 @@ class Store:
                                   "end": str(net.broadcast_address - 1)}],
             "host_routes": [], "tenant_id": project_id, "project_id": project_id,
             "tags": [], "description": "", "created_at": now_iso(),
-            "updated_at": now_iso(), "_next": 2,
+            "updated_at": now_iso(), "_next": _first_index(net),
         }
         self.subnets[subnet["id"]] = subnet
         if network_id in self.networks:

@@ -286,6 +286,14 @@ def rotate_credentials(context: Any, cluster_uuid: str) -> dict[str, Any]:
     return _summary(cluster)
 
 
+def magnum_url() -> str:
+    """The service's v1 URL the nodes call (certificates API): ``[api]
+    public_endpoint``, else where the API listens."""
+    base = CONF.api.public_endpoint or 'http://%s:%d' % (
+        '[%s]' % CONF.api.host if ':' in CONF.api.host else CONF.api.host, CONF.api.port)
+    return base.rstrip('/') + '/v1'
+
+
 def heat_parameters(context: Any, cluster: Any) -> dict[str, str]:
     """What the nodes need to act as the trustee (the driver maps these into the stack).
 
@@ -301,4 +309,5 @@ def heat_parameters(context: Any, cluster: Any) -> dict[str, str]:
                              if enabled and cluster.trustee_password else ''),
         'trust_id': (cluster.trust_id or '') if CONF.trust.cluster_user_trust else '',
         'auth_url': auth_url() if enabled else '',
+        'magnum_url': magnum_url(),
     }

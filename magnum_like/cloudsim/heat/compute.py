@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional
 
+from magnum_like.cloudsim.boot import boot_record
+from magnum_like.cloudsim.heat.configs import config_text
 from magnum_like.cloudsim.heat.model import Resource, Stack
 from magnum_like.cloudsim.heat.resources import Handler, ResourceFailure, _lookup, _name
 from magnum_like.cloudsim.store import IPExhausted, Store, new_id, now_iso
@@ -89,6 +91,8 @@ class ServerHandler(Handler):
             "security_groups": [{"name": g} for g in props.get("security_groups") or []],
             "port_ids": port_ids, "own_ports": own_ports, "stack_id": stack.id,
             "os-extended-volumes:volumes_attached": [{"id": v["id"]} for v in boot_volumes],
+            "boot": boot_record(config_text(store, props.get("user_data")),
+                                image_id=image["id"] if image else None, booted_at=now_iso()),
         }
         for vol in boot_volumes:
             vol.update(status="in-use", attachments=[{"server_id": sid, "device": "/dev/vda"}])
@@ -98,8 +102,26 @@ class ServerHandler(Handler):
 
     def update(self, eng: "Engine", stack: Stack, res: Resource,
                old_props: Optional[dict[str, Any]]) -> bool:
+        """Nova's answer to a changed server: replaced (new id, new boot) when its
+        user data changes under ``user_data_update_policy: REPLACE`` (Heat's
+        default) or its image under ``image_update_policy: REPLACE``; rebuilt
+        (same id, new boot) on an image change under ``REBUILD`` (the default);
+        otherwise changed in place."""
         server = eng.store.servers.get(res.physical_id or "")
         props = res.props or {}
+        old = old_props or {}
+        user_data_changed = props.get("user_data") != old.get("user_data")
+        image_changed = props.get("image") != old.get("image")
+        if server is None or (
+                user_data_changed and props.get("user_data_update_policy", "REPLACE") == "REPLACE"
+        ) or (image_changed and props.get("image_update_policy") == "REPLACE"):
+            self.delete(eng, stack, res)
+            return self.create(eng, stack, res)
+        if image_changed:
+            image = eng.store.find("images", str(props.get("image") or ""))
+            server["boot"] = boot_record(config_text(eng.store, props.get("user_data")),
+                                         image_id=image["id"] if image else None,
+                                         booted_at=now_iso())
         if server is not None:
             image = eng.store.find("images", str(props.get("image") or ""))
             if image:
@@ -176,7 +198,8 @@ def _boot_volumes(store: Store, props: dict[str, Any]) -> list[dict[str, Any]]:
 
 def public_server(store: Store, server: dict[str, Any]) -> dict[str, Any]:
     """A server as Nova's API shows it (private bookkeeping removed)."""
-    view = {k: v for k, v in server.items() if k not in ("port_ids", "own_ports", "stack_id")}
+    view = {k: v for k, v in server.items()
+            if k not in ("port_ids", "own_ports", "stack_id", "boot")}
     view["addresses"] = server_addresses(store, server)
     return view
 

@@ -14,7 +14,6 @@ import string
 import uuid
 from typing import TYPE_CHECKING, Any, Optional
 
-import yaml
 
 from magnum_like.cloudsim.heat.functions import follow_path
 from magnum_like.cloudsim.heat.model import Resource, Stack
@@ -327,28 +326,6 @@ class RandomStringHandler(Handler):
         return False
 
 
-class ConfigHandler(Handler):
-    """SoftwareConfig / CloudConfig / MultipartMime: attribute ``config``."""
-
-    def create(self, eng: "Engine", stack: Stack, res: Resource) -> bool:
-        props = res.props or {}
-        if res.impl_type == "OS::Heat::CloudConfig":
-            config = "#cloud-config\n" + yaml.safe_dump(props.get("cloud_config") or {})
-        elif res.impl_type == "OS::Heat::MultipartMime":
-            parts = props.get("parts") or []
-            config = "\n".join(str(p.get("config", "")) for p in parts)
-        else:
-            config = props.get("config", "")
-        res.data["attrs"] = {"config": config}
-        res.physical_id = res.physical_id or new_id()
-        return False
-
-    def update(self, eng: "Engine", stack: Stack, res: Resource,
-               old_props: Optional[dict[str, Any]]) -> bool:
-        """Recompute the config from the new properties."""
-        return self.create(eng, stack, res)
-
-
 class DeploymentHandler(Handler):
     """SoftwareDeployment(Group): succeeds with empty output."""
 
@@ -462,6 +439,7 @@ def build_handlers() -> dict[str, Handler]:
     """Map every supported leaf type to its handler."""
     from magnum_like.cloudsim.heat.compute import LoadBalancerHandler, LBChildHandler, \
         ServerHandler
+    from magnum_like.cloudsim.heat.configs import ConfigHandler
 
     plain = Handler()
     config = ConfigHandler()

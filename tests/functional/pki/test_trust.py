@@ -212,6 +212,12 @@ def test_heat_parameters(keystone, trust_config):
     assert params['trustee_password'] == trust.decrypt_password(row.trustee_password)
     assert params['trust_id'] == ''  # cluster_user_trust is off
     assert params['auth_url'] == keystone.url
+    # Where the nodes (and the simulator's masters) call the certificates API.
+    assert params['magnum_url'] == 'http://%s:%d/v1' % (trust_config['conf'].api.host,
+                                                         trust_config['conf'].api.port)
+    trust_config['conf'].set_override('public_endpoint', 'https://magnum.example:9511/',
+                                      group='api')
+    assert trust.heat_parameters(ctx, row)['magnum_url'] == 'https://magnum.example:9511/v1'
     trust.delete_trust(ctx, cluster.uuid)
 
 

@@ -31,3 +31,21 @@ def test_hang_and_invalid() -> None:
         faults.add("bogus")
     with pytest.raises(FaultError):
         faults.add("api", status="x")
+
+
+def test_node_and_coe_api_faults() -> None:
+    faults = Faults()
+    changes = []
+    faults.on_change(lambda: changes.append(1))
+    node = faults.add("node", server="demo-*-node-1", condition="NotReady")
+    api = faults.add("coe_api", cluster="demo-*")
+    assert faults.node_condition("demo-ab12-node-1") == "NotReady"
+    assert faults.node_condition("demo-ab12-node-0") is None
+    assert faults.coe_api_down("uuid-1", "demo-ab12") and not faults.coe_api_down("web-1")
+    assert faults.remove(node) and faults.remove(api) and len(changes) == 4
+    assert faults.node_condition("demo-ab12-node-1") is None
+    for kind, spec, named in (("node", {}, "server"),
+                              ("node", {"server": "x", "condition": "Sick"}, "condition"),
+                              ("coe_api", {"cluster": ""}, "cluster")):
+        with pytest.raises(FaultError, match=named):
+            faults.add(kind, **spec)

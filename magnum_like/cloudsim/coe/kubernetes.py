@@ -1,0 +1,444 @@
+"""A simulated Kubernetes API server: what kubectl and the official clients use.
+
+Discovery (``/version``, ``/healthz``, ``/readyz``, ``/livez``, ``/api``,
+``/apis`` and the group/version resource lists), the nodes the cluster's
+servers booted as (:mod:`magnum_like.cloudsim.boot`), the add-on pods the
+masters' parameters enable, and create/get/list/delete of namespaces,
+secrets, configmaps, custom resource definitions and custom resources
+(:mod:`.kubeobjects`).  It is a WSGI app; :mod:`.manager` serves it over TLS
+with client-certificate authentication.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Iterable, Optional
+
+import webob
+
+from magnum_like.cloudsim.coe import kubetables
+from magnum_like.cloudsim.coe.kubeobjects import KubeError, ObjectStore, now
+
+#: Largest request body accepted (bytes).
+MAX_BODY = 3 * 1024 * 1024
+
+#: Core resources: plural -> (kind, namespaced, verbs).
+_CORE = {
+    "namespaces": ("Namespace", False, ["create", "delete", "get", "list"]),
+    "nodes": ("Node", False, ["get", "list"]),
+    "pods": ("Pod", True, ["get", "list"]),
+    "secrets": ("Secret", True, ["create", "delete", "get", "list"]),
+    "configmaps": ("ConfigMap", True, ["create", "delete", "get", "list"]),
+}
+#: kubectl's short names (discovery tells it).
+_SHORT = {"namespaces": ["ns"], "nodes": ["no"], "pods": ["po"], "configmaps": ["cm"]}
+_CRD_GROUP = "apiextensions.k8s.io"
+_CRD = "customresourcedefinitions"
+
+#: Add-on pods in kube-system: (the heat-params values its addon script checks,
+#: comma-separated, or None; pod name; image; one per node).
+_ADDONS = (
+    (None, "coredns", "coredns/coredns:{COREDNS_TAG}", False),
+    (None, "kube-proxy", "kube-proxy:{KUBE_TAG}", True),
+    ("NETWORK_DRIVER=flannel", "kube-flannel-ds", "flannel/flannel:{FLANNEL_TAG}", True),
+    ("NETWORK_DRIVER=calico", "calico-node", "calico/node:{CALICO_TAG}", True),
+    ("NETWORK_DRIVER=calico", "calico-kube-controllers",
+     "calico/kube-controllers:{CALICO_TAG}", False),
+    ("CLOUD_PROVIDER_ENABLED=true", "openstack-cloud-controller-manager",
+     "openstack-cloud-controller-manager:{CLOUD_PROVIDER_TAG}", False),
+    ("CINDER_CSI_ENABLED=true,CLOUD_PROVIDER_ENABLED=true", "csi-cinder-controllerplugin",
+     "cinder-csi-plugin:{CINDER_CSI_PLUGIN_TAG}", False),
+    ("KUBE_DASHBOARD_ENABLED=true", "kubernetes-dashboard",
+     "kubernetesui/dashboard:{KUBE_DASHBOARD_VERSION}", False),
+    ("KEYSTONE_AUTH_ENABLED=true", "k8s-keystone-auth",
+     "k8s-keystone-auth:{K8S_KEYSTONE_AUTH_TAG}", False),
+    ("INGRESS_CONTROLLER=octavia", "octavia-ingress-controller",
+     "octavia-ingress-controller:{OCTAVIA_INGRESS_CONTROLLER_TAG}", False),
+    ("INGRESS_CONTROLLER=nginx", "ingress-nginx-controller",
+     "ingress-nginx/controller:{NGINX_INGRESS_CONTROLLER_TAG}", False),
+    ("INGRESS_CONTROLLER=traefik", "traefik-ingress-controller",
+     "traefik:{TRAEFIK_INGRESS_CONTROLLER_TAG}", False),
+    ("AUTO_HEALING_ENABLED=true,AUTO_HEALING_CONTROLLER=magnum-auto-healer",
+     "magnum-auto-healer",
+     "magnum-auto-healer:{MAGNUM_AUTO_HEALER_TAG}", False),
+    ("AUTO_HEALING_ENABLED=true,AUTO_HEALING_CONTROLLER=draino", "draino", "draino:{DRAINO_TAG}", False),
+)
+
+
+def _json(body: Any, status: int = 200) -> webob.Response:
+    return webob.Response(status=status, content_type="application/json", charset="UTF-8",
+                          body=json.dumps(body).encode())
+
+
+def _list(kind: str, items: list[dict[str, Any]], version: str,
+          api_version: str = "v1") -> dict[str, Any]:
+    return {"kind": kind + "List", "apiVersion": api_version,
+            "metadata": {"resourceVersion": version}, "items": items}
+
+
+class KubernetesAPI:
+    """One cluster's API.
+
+    :param cluster_uuid: the cluster (what its nodes' heat-params name).
+    :param view: returns ``(nodes, master_params)`` now: the booted nodes (dicts
+        from :func:`magnum_like.cloudsim.boot.node_summary` plus ``addresses``
+        and ``condition``) and the first master's heat-params.
+    :param objects: the cluster's objects (kept across API restarts).
+    """
+
+    def __init__(self, cluster_uuid: str,
+                 view: Callable[[], tuple[list[dict[str, Any]], dict[str, str]]],
+                 objects: ObjectStore) -> None:
+        self.cluster_uuid = cluster_uuid
+        self.view = view
+        self.objects = objects
+
+    # -- WSGI --------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+                 ) -> Iterable[bytes]:
+        req = webob.Request(environ)
+        try:
+            resp = self.dispatch(req)
+            if req.method == "GET" and resp.status_int == 200 and \
+                    kubetables.wants_table(req.headers.get("Accept", "")) and \
+                    resp.content_type == "application/json":
+                body = json.loads(resp.body)
+                if "metadata" in body or "items" in body:
+                    resp = _json(kubetables.table(body))
+        except KubeError as exc:
+            resp = _json(exc.status(), exc.code)
+        return resp(environ, start_response)
+
+    def dispatch(self, req: webob.Request) -> webob.Response:
+        """Route one request."""
+        parts = [p for p in req.path_info.split("/") if p]
+        method = req.method
+        if method not in ("GET", "POST", "DELETE"):
+            raise KubeError(405, "MethodNotAllowed", "the server does not allow this method "
+                                                     "(%s) on the requested resource" % method)
+        if len(parts) == 1 and parts[0] in ("healthz", "readyz", "livez"):
+            return webob.Response(body=b"ok", content_type="text/plain")
+        if parts == ["version"]:
+            return _json(self._version())
+        if parts == ["api"]:
+            return _json({"kind": "APIVersions", "versions": ["v1"],
+                          "serverAddressByClientCIDRs": [
+                              {"clientCIDR": "0.0.0.0/0", "serverAddress": req.host}]})
+        if parts == ["apis"]:
+            return _json(self._groups())
+        if parts[:2] == ["api", "v1"]:
+            return self._core(req, parts[2:])
+        if parts[:1] == ["apis"] and len(parts) >= 3:
+            if parts[1:3] == [_CRD_GROUP, "v1"]:
+                return self._crds(req, parts[3:])
+            return self._custom(req, parts[1], parts[2], parts[3:])
+        raise KubeError(404, "NotFound", "the server could not find the requested resource")
+
+    # -- discovery ---------------------------------------------------------------
+
+    def _version(self) -> dict[str, Any]:
+        nodes, params = self.view()
+        tag = params.get("KUBE_TAG") or "v0.0.0"
+        numbers = tag.lstrip("v").split("-")[0].split(".") + ["0", "0"]
+        return {"major": numbers[0], "minor": numbers[1], "gitVersion": tag,
+                "gitCommit": "cloudsim", "gitTreeState": "clean",
+                "buildDate": "2024-01-01T00:00:00Z", "goVersion": "go1.21",
+                "compiler": "gc", "platform": "linux/amd64"}
+
+    def _crd_versions(self) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+        groups: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        for crd in self.objects.list(_CRD):
+            spec = crd["spec"]
+            for version in spec["versions"]:
+                groups.setdefault(spec["group"], []).append((version["name"], crd))
+        return groups
+
+    def _groups(self) -> dict[str, Any]:
+        groups = [{"name": _CRD_GROUP, "versions": [{"groupVersion": _CRD_GROUP + "/v1",
+                                                      "version": "v1"}],
+                   "preferredVersion": {"groupVersion": _CRD_GROUP + "/v1", "version": "v1"}}]
+        for group, versions in sorted(self._crd_versions().items()):
+            names = sorted({v for v, _ in versions})
+            entries = [{"groupVersion": "%s/%s" % (group, v), "version": v} for v in names]
+            groups.append({"name": group, "versions": entries,
+                           "preferredVersion": entries[0]})
+        return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+
+    @staticmethod
+    def _resource_list(group_version: str, resources: list[dict[str, Any]]
+                       ) -> dict[str, Any]:
+        return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version,
+                "resources": resources}
+
+    # -- core group ----------------------------------------------------------------
+
+    def _core(self, req: webob.Request, rest: list[str]) -> webob.Response:
+        if not rest:
+            return _json(self._resource_list("v1", [
+                {"name": plural, "singularName": kind.lower(), "namespaced": namespaced,
+                 "kind": kind, "verbs": verbs, "shortNames": _SHORT.get(plural, [])}
+                for plural, (kind, namespaced, verbs) in _CORE.items()]))
+        namespace: Optional[str] = None
+        if rest[0] == "namespaces" and len(rest) >= 3:
+            namespace, rest = rest[1], rest[2:]
+            self.objects.get("namespaces", "", namespace, "Namespace")
+        plural, name = rest[0], (rest[1] if len(rest) > 1 else None)
+        if plural not in _CORE or len(rest) > 2 or (namespace and not _CORE[plural][1]):
+            raise KubeError(404, "NotFound", "the server could not find the requested resource")
+        kind, namespaced, verbs = _CORE[plural]
+        if plural == "nodes":
+            return self._nodes(req, name)
+        if plural == "pods":
+            return self._pods(req, namespace, name)
+        scope = namespace or ""
+        if req.method == "POST":
+            if name is not None or (namespaced and namespace is None):
+                raise KubeError(405, "MethodNotAllowed", "create needs the collection URL")
+            return _json(self.objects.create(plural, scope, _body(req), kind=kind), 201)
+        if name is None:
+            if req.method != "GET":
+                raise KubeError(405, "MethodNotAllowed", "collection delete is not supported")
+            items = self.objects.list(plural, namespace)
+            return _json(_list(kind, items, self.objects.version()))
+        if req.method == "DELETE":
+            obj = self.objects.delete(plural, scope, name, kind)
+            if kind == "Namespace":
+                return _json(dict(obj, status={"phase": "Terminating"}))
+            return _json({"kind": "Status", "apiVersion": "v1", "metadata": {},
+                          "status": "Success", "details": {"name": name, "kind": plural,
+                                                           "uid": obj["metadata"]["uid"]}})
+        return _json(self.objects.get(plural, scope, name, kind))
+
+    def _node(self, node: dict[str, Any]) -> dict[str, Any]:
+        labels = {"kubernetes.io/hostname": node["name"], "kubernetes.io/os": "linux",
+                  "kubernetes.io/arch": "amd64",
+                  "magnum.openstack.org/role": node["role"]}
+        if "nodegroup" in node:
+            labels["magnum.openstack.org/nodegroup"] = node["nodegroup"]
+        # configure-kubelet.sh registers masters and workers with these.
+        taints = list(node["taints"])
+        if node["master"]:
+            labels["node-role.kubernetes.io/master"] = ""
+            taints.append({"key": "node-role.kubernetes.io/master", "effect": "NoSchedule"})
+        else:
+            labels["node-role.kubernetes.io/node"] = ""
+        labels.update(node["labels"])
+        ready = node.get("condition") != "NotReady"
+        stamp = node.get("booted_at") or now()
+        conditions = [
+            {"type": kind, "status": "False", "reason": "Kubelet Has Sufficient " + kind[:-8],
+             "message": "", "lastHeartbeatTime": now(), "lastTransitionTime": stamp}
+            for kind in ("MemoryPressure", "DiskPressure", "PIDPressure")]
+        conditions.append({"type": "Ready", "status": "True" if ready else "Unknown",
+                           "reason": "KubeletReady" if ready else "NodeStatusUnknown",
+                           "message": "kubelet is posting ready status" if ready else
+                           "Kubelet stopped posting node status.",
+                           "lastHeartbeatTime": now(), "lastTransitionTime": stamp})
+        addresses = [{"type": "InternalIP", "address": a} for a in node["addresses"]["fixed"]]
+        addresses += [{"type": "ExternalIP", "address": a}
+                      for a in node["addresses"]["floating"]]
+        addresses.append({"type": "Hostname", "address": node["name"]})
+        version = node["version"] or "v0.0.0"
+        return {
+            "kind": "Node", "apiVersion": "v1",
+            "metadata": {"name": node["name"], "uid": node["server_id"], "labels": labels,
+                         "annotations": {"cloudsim/server-id": node["server_id"],
+                                         "cloudsim/ca-generation": node["ca_generation"]},
+                         "creationTimestamp": stamp, "resourceVersion": "1"},
+            "spec": {"providerID": "openstack:///%s" % node["server_id"], "taints": taints},
+            "status": {"conditions": conditions, "addresses": addresses,
+                       "nodeInfo": {"kubeletVersion": version, "kubeProxyVersion": version,
+                                    "machineID": node["server_id"].replace("-", ""),
+                                    "systemUUID": node["server_id"],
+                                    "bootID": node["server_id"],
+                                    "kernelVersion": "6.5.0-cloudsim",
+                                    "osImage": "Fedora CoreOS (cloudsim)",
+                                    "containerRuntimeVersion": "docker://24.0.0",
+                                    "operatingSystem": "linux", "architecture": "amd64"}},
+        }
+
+    def _nodes(self, req: webob.Request, name: Optional[str]) -> webob.Response:
+        if req.method != "GET":
+            raise KubeError(405, "MethodNotAllowed", "nodes are the cluster's servers: "
+                                                     "resize the cluster instead")
+        nodes = [self._node(n) for n in self.view()[0]]
+        if name is None:
+            return _json(_list("Node", nodes, self.objects.version()))
+        for node in nodes:
+            if node["metadata"]["name"] == name:
+                return _json(node)
+        raise KubeError(404, "NotFound", 'nodes "%s" not found' % name,
+                        {"name": name, "kind": "nodes"})
+
+    def _pods(self, req: webob.Request, namespace: Optional[str],
+              name: Optional[str]) -> webob.Response:
+        if req.method != "GET":
+            raise KubeError(405, "MethodNotAllowed", "only the add-ons' pods are simulated")
+        nodes, params = self.view()
+        pods = [] if namespace not in (None, "kube-system") else _addon_pods(nodes, params)
+        if name is None:
+            return _json(_list("Pod", pods, self.objects.version()))
+        for pod in pods:
+            if pod["metadata"]["name"] == name:
+                return _json(pod)
+        raise KubeError(404, "NotFound", 'pods "%s" not found' % name,
+                        {"name": name, "kind": "pods"})
+
+    # -- custom resources ------------------------------------------------------------
+
+    def _crds(self, req: webob.Request, rest: list[str]) -> webob.Response:
+        if not rest:
+            return _json(self._resource_list(_CRD_GROUP + "/v1", [
+                {"name": _CRD, "singularName": "customresourcedefinition", "namespaced": False,
+                 "kind": "CustomResourceDefinition", "verbs": ["create", "delete", "get",
+                                                               "list"],
+                 "shortNames": ["crd", "crds"]}]))
+        if rest[0] != _CRD or len(rest) > 2:
+            raise KubeError(404, "NotFound", "the server could not find the requested resource")
+        kind, api_version = "CustomResourceDefinition", _CRD_GROUP + "/v1"
+        if len(rest) == 1:
+            if req.method == "POST":
+                body = _body(req)
+                _check_crd(body)
+                body = dict(body, status={"conditions": [
+                    {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
+                     "lastTransitionTime": now(), "message": "the initial names have been "
+                                                             "accepted"}],
+                    "acceptedNames": body["spec"]["names"], "storedVersions": [
+                        v["name"] for v in body["spec"]["versions"]]})
+                return _json(self.objects.create(_CRD, "", body, kind=kind,
+                                                 api_version=api_version), 201)
+            if req.method != "GET":
+                raise KubeError(405, "MethodNotAllowed", "collection delete is not supported")
+            return _json(_list(kind, self.objects.list(_CRD), self.objects.version(),
+                               api_version))
+        if req.method == "DELETE":
+            crd = self.objects.delete(_CRD, "", rest[1], kind)
+            self.objects.delete_kind("cr:%s/%s" % (crd["spec"]["group"],
+                                                   crd["spec"]["names"]["plural"]))
+            return _json(crd)
+        if req.method != "GET":
+            raise KubeError(405, "MethodNotAllowed", "use the resource's collection URL")
+        return _json(self.objects.get(_CRD, "", rest[1], kind))
+
+    def _custom(self, req: webob.Request, group: str, version: str,
+                rest: list[str]) -> webob.Response:
+        crds = [crd for v, crd in self._crd_versions().get(group, []) if v == version]
+        if not rest:
+            if not crds:
+                raise KubeError(404, "NotFound", "the server could not find the requested "
+                                                 "resource")
+            return _json(self._resource_list("%s/%s" % (group, version), [
+                {"name": crd["spec"]["names"]["plural"],
+                 "singularName": crd["spec"]["names"].get("singular", ""),
+                 "namespaced": crd["spec"]["scope"] == "Namespaced",
+                 "kind": crd["spec"]["names"]["kind"],
+                 "verbs": ["create", "delete", "get", "list"]} for crd in crds]))
+        namespace = ""
+        if rest[0] == "namespaces" and len(rest) >= 3:
+            namespace, rest = rest[1], rest[2:]
+            self.objects.get("namespaces", "", namespace, "Namespace")
+        crd = next((c for c in crds if c["spec"]["names"]["plural"] == rest[0]), None)
+        if crd is None or len(rest) > 2 or \
+                (namespace != "") != (crd["spec"]["scope"] == "Namespaced"):
+            raise KubeError(404, "NotFound", "the server could not find the requested resource")
+        key = "cr:%s/%s" % (group, rest[0])
+        kind, api_version = crd["spec"]["names"]["kind"], "%s/%s" % (group, version)
+        if len(rest) == 1:
+            if req.method == "POST":
+                return _json(self.objects.create(key, namespace, _body(req), kind=kind,
+                                                 api_version=api_version), 201)
+            if req.method != "GET":
+                raise KubeError(405, "MethodNotAllowed", "collection delete is not supported")
+            items = self.objects.list(key, namespace or None)
+            return _json(_list(kind, items, self.objects.version(), api_version))
+        if req.method == "DELETE":
+            obj = self.objects.delete(key, namespace, rest[1], kind)
+            return _json({"kind": "Status", "apiVersion": "v1", "metadata": {},
+                          "status": "Success", "details": {"name": rest[1],
+                                                           "uid": obj["metadata"]["uid"]}})
+        if req.method != "GET":
+            raise KubeError(405, "MethodNotAllowed", "use the resource's collection URL")
+        return _json(self.objects.get(key, namespace, rest[1], kind))
+
+
+def _body(req: webob.Request) -> Any:
+    if req.content_length and req.content_length > MAX_BODY:
+        raise KubeError(413, "RequestEntityTooLarge", "request body larger than %d bytes"
+                        % MAX_BODY)
+    try:
+        return json.loads(req.body or b"null")
+    except ValueError:
+        raise KubeError(400, "BadRequest", "the body is not valid JSON") from None
+
+
+def _check_crd(body: Any) -> None:
+    name = (body.get("metadata") or {}).get("name", "") if isinstance(body, dict) else ""
+    spec = body.get("spec") if isinstance(body, dict) else None
+    kind = "CustomResourceDefinition"
+
+    def bad(field: str, why: str) -> KubeError:
+        return KubeError(422, "Invalid", '%s "%s" is invalid: %s: %s' % (kind, name, field, why),
+                         {"name": name, "kind": _CRD, "causes": [
+                             {"reason": "FieldValueInvalid", "message": why, "field": field}]})
+
+    if not isinstance(spec, dict):
+        raise bad("spec", "Required value")
+    if not isinstance(spec.get("group"), str) or "." not in spec["group"]:
+        raise bad("spec.group", "Invalid value: should be a domain with at least one dot")
+    names = spec.get("names")
+    if not isinstance(names, dict) or not isinstance(names.get("plural"), str) or \
+            not isinstance(names.get("kind"), str):
+        raise bad("spec.names", "Required value: plural and kind are required")
+    if name != "%s.%s" % (names["plural"], spec["group"]):
+        raise bad("metadata.name", "Invalid value: must be spec.names.plural+\".\"+spec.group")
+    if spec.get("scope") not in ("Namespaced", "Cluster"):
+        raise bad("spec.scope", 'Unsupported value: supported values: "Cluster", "Namespaced"')
+    versions = spec.get("versions")
+    if not isinstance(versions, list) or not versions or not all(
+            isinstance(v, dict) and isinstance(v.get("name"), str) for v in versions):
+        raise bad("spec.versions", "Required value: must have at least one version")
+
+
+def _addon_pods(nodes: list[dict[str, Any]], params: dict[str, str]) -> list[dict[str, Any]]:
+    """The kube-system pods the masters' parameters enable (what run-addons.sh
+    and the node scripts deploy): one per node for daemon sets, else on the
+    first master."""
+    masters = [n for n in nodes if n["master"]] or nodes
+    if not masters:
+        return []
+    pods = []
+    tags = _Default({key: value for key, value in params.items() if value})
+    for switch, name, image, per_node in _ADDONS:
+        if switch and any(params.get(key, "").lower() != value for key, _, value in
+                          (cond.partition("=") for cond in switch.split(","))):
+            continue
+        for node in (nodes if per_node else masters[:1]):
+            pod_name = "%s-%s" % (name, node["server_id"][:5])
+            pods.append({
+                "kind": "Pod", "apiVersion": "v1",
+                "metadata": {"name": pod_name, "namespace": "kube-system",
+                             "uid": "%s-%s" % (name, node["server_id"]),
+                             "labels": {"k8s-app": name},
+                             "creationTimestamp": node.get("booted_at") or now()},
+                "spec": {"nodeName": node["name"],
+                         "containers": [{"name": name,
+                                         "image": image.format_map(tags)}]},
+                "status": {"phase": "Running", "hostIP": (node["addresses"]["fixed"] or
+                                                          [""])[0],
+                           "conditions": [{"type": "Ready", "status": "True"}],
+                           "containerStatuses": [{"name": name, "ready": True,
+                                                  "restartCount": 0,
+                                                  "image": image.format_map(tags),
+                                                  "imageID": "", "state": {
+                                                      "running": {"startedAt": now()}}}]},
+            })
+    return pods
+
+
+class _Default(dict):
+    """Format values: a tag the node was not given reads ``latest``."""
+
+    def __missing__(self, key: str) -> str:
+        return "latest"
