@@ -182,6 +182,17 @@ class Driver(abc.ABC):
         """The nodes described by the document at :meth:`running_state_url`."""
         return []
 
+    def node_groups(self, view: ClusterView, nodegroup: Any
+                    ) -> tuple[dict[str, str], dict[str, tuple[str, ...]]] | None:
+        """Where the nodes of ``nodegroup``'s stack are, for checking a resize's
+        ``nodes_to_remove`` (``magnum_like.common.nodes``).
+
+        :returns: ``({role: ResourceGroup name}, {role: address outputs})`` for
+            the ``worker`` (and ``master``) roles, or None: this driver cannot
+            remove named nodes (a resize naming nodes is refused).
+        """
+        return None
+
     def choose_nodes_to_remove(self, view: ClusterView, nodegroup: Any, node_count: int,
                                agents: list[dict]) -> tuple[list[str], str | None]:
         """The nodes a scale-down of ``nodegroup`` to ``node_count`` removes when the

@@ -46,6 +46,7 @@ class MesosTemplateDefinition(docker_driver.DockerFedoraDefinition):
     main_template: ClassVar[str] = 'mesoscluster.yaml'
     parameters: ClassVar[list[Param]] = PARAMETERS
     outputs: ClassVar[list[mapping.Output]] = OUTPUTS
+    group_resources: ClassVar[dict[str, str]] = {'worker': 'mesos_slaves', 'master': 'mesos_masters'}
     count_param: ClassVar[str] = 'number_of_slaves'
     remove_param: ClassVar[str] = 'slaves_to_remove'
     worker_addresses_output: ClassVar[str] = 'mesos_slaves_private'

@@ -250,13 +250,17 @@ def _start_update(task: task_mod.ClusterTask) -> str:
     view = make_view(task)
     driver = driver_for(view.template)
     if ng is not None and not ng.is_default:
-        if args.get('nodes_to_remove') and ng.stack_id:
+        named = args.get('nodes_to_remove')
+        if named and ng.stack_id:
             _add_stack_outputs(task, view, ng.stack_id)
-        return _update_nodegroup_stack(task, driver, view, ng, args.get('nodes_to_remove'))
+            named = node_choice.check_named(task, driver, view, ng, ng.stack_id, named)
+        return _update_nodegroup_stack(task, driver, view, ng, named)
     stack_id = _cluster_stack_id(task)
     nodes_to_remove = args.get('nodes_to_remove')
-    if nodes_to_remove:
+    if nodes_to_remove and ng is not None:
         _add_stack_outputs(task, view, stack_id)
+        nodes_to_remove = node_choice.check_named(task, driver, view, ng, stack_id,
+                                                  nodes_to_remove)
     elif ng is not None and int(args.get('old_node_count') or 0) > (ng.node_count or 0):
         nodes_to_remove = node_choice.choose_nodes(
             task, driver, view, ng, load_outputs=lambda: _add_stack_outputs(task, view, stack_id))

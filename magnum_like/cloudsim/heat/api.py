@@ -338,6 +338,7 @@ class HeatAPI:
         filters = {key: set(params.getall(key)) for key in
                    ("type", "status", "name", "action", "id", "physical_resource_id")
                    if params.getall(key)}
+        detail = str(params.get("with_detail", "")).lower() in ("true", "1", "yes")
         with self.lock:
             stack = self._stack(project, name, sid)
             base = self._base(req, project)
@@ -350,7 +351,7 @@ class HeatAPI:
                     if self._matches(res, filters):
                         result.append(views.resource_view(
                             self.engine, base, current, res, required.get(res.name, []),
-                            parent=parent if depth else None))
+                            parent=parent if depth else None, detail=detail))
                     child = self.engine.stacks.get(res.nested_id or "")
                     if child is not None and level > 0:
                         todo.append((child, level - 1, res.name))

@@ -17,6 +17,8 @@ from magnum_like.api.controllers.v1 import cluster_template as ct_ctl
 from magnum_like.api.types import cluster as cluster_types
 from magnum_like.api.validation import cluster as rules
 from magnum_like.common import exception
+from magnum_like.common import heat
+from magnum_like.common import nodes
 from magnum_like.conductor import states
 from magnum_like.drivers import base as driver_base
 
@@ -38,6 +40,38 @@ def find_nodegroup(nodegroups: list, ident: str | None, *, default_role: str):
         if ident in (ng.uuid, ng.name):
             return ng
     raise exception.NodeGroupNotFound(nodegroup=ident)
+
+
+def named_nodes(cluster, driver, view, nodegroup, entries: list, node_count: int) -> list:
+    """The member indexes of the nodes a resize names, checked against Heat now.
+
+    :raises InvalidParameterValue: (400) an entry that is a master or no current
+        node of the node group; more nodes removed than named.
+    :raises ServiceUnavailable: (503) Heat cannot be asked.
+    """
+    if not entries:
+        return []
+    groups = driver.node_groups(view, nodegroup)
+    if groups is None:
+        raise rules.invalid('nodes_to_remove', 'the %s driver cannot remove named nodes; '
+                                               'give node_count only.' % type(driver).__module__)
+    stack_id = nodegroup.stack_id if not nodegroup.is_default else (
+        cluster.stack_id or nodegroup.stack_id)
+    if not stack_id:
+        raise rules.invalid('nodes_to_remove', 'node group %s has no nodes in Heat yet.'
+                            % nodegroup.name)
+    try:
+        members = nodes.members_of(heat.HeatClient(cluster.project_id), stack_id, *groups)
+    except heat.NotFound:
+        raise rules.invalid('nodes_to_remove', 'the stack of node group %s is gone from '
+                                               'Heat.' % nodegroup.name) from None
+    except (heat.heat_exc.HTTPException, heat.heat_exc.CommunicationError,
+            heat.ks_exc.ClientException) as error:
+        raise exception.ServiceUnavailable(service='Heat', reason=heat.reason_of(error)) from None
+    chosen = nodes.resolve(entries, members.get('worker', []), members.get('master', []),
+                           nodegroup.name)
+    nodes.check_count(chosen, nodegroup.node_count or 0, node_count)
+    return chosen
 
 
 class ClusterActionsController(rest.RestController):
@@ -77,6 +111,8 @@ class ClusterActionsController(rest.RestController):
                                                   node_count=node_count, min_nc=min_count,
                                                   max_nc=max_count)
             driver.validate_resize(view, nodegroup, node_count, nodes_to_remove)
+        nodes_to_remove = named_nodes(cluster, driver, view, nodegroup, nodes_to_remove,
+                                      node_count)
         ops.start_operation(
             cluster, 'resize',
             args={'nodegroup': nodegroup.uuid, 'node_count': node_count,
