@@ -10,6 +10,7 @@ from typing import Any, Optional
 
 import webob
 
+from magnum_like.cloudsim.heat import limits
 from magnum_like.cloudsim.heat import template as tmpl
 from magnum_like.cloudsim.heat import views
 from magnum_like.cloudsim.heat.engine import Engine
@@ -210,6 +211,7 @@ class HeatAPI:
                 stack = self.engine.new_stack(project=project, name=name,
                                               template=body["template"], files=files,
                                               env=env, params=params)
+                limits.check(self.engine, stack)
             except tmpl.HeatError as exc:
                 raise _bad(exc) from None
             self.engine.create(stack, tags=self._tags(body.get("tags")), timeout_mins=timeout,
@@ -273,6 +275,7 @@ class HeatAPI:
                     template, files, merged = body["template"], new_files, dict(params)
                     env = tmpl.build_environment(body.get("environment"),
                                                  body.get("environment_files"), files)
+                limits.check_update(self.engine, stack, template, files, merged)
                 self.engine.update(stack, template=template, files=files, env=env,
                                    params=merged, tags=self._tags(body.get("tags")),
                                    timeout_mins=self._timeout(body.get("timeout_mins")))

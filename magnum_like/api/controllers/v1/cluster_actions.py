@@ -111,6 +111,8 @@ class ClusterActionsController(rest.RestController):
                                                   node_count=node_count, min_nc=min_count,
                                                   max_nc=max_count)
             driver.validate_resize(view, nodegroup, node_count, nodes_to_remove)
+        rules.check_cluster_size(sum(ng.node_count or 0 for ng in ngs
+                                     if ng.uuid != nodegroup.uuid) + node_count)
         nodes_to_remove = named_nodes(cluster, driver, view, nodegroup, nodes_to_remove,
                                       node_count)
         ops.start_operation(
