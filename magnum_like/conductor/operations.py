@@ -235,6 +235,8 @@ def _cluster_stack_id(task: task_mod.ClusterTask) -> str:
 
 
 def _patch(task: task_mod.ClusterTask, stack_id: str, body: dict) -> str:
+    # Heat gives up on the update when the operation's own deadline comes.
+    body = dict(body, timeout_mins=body.get('timeout_mins') or CONF.conductor.operation_timeout)
     try:
         heat_for(task.cluster).update_stack(stack_id, body)
     except heat.Conflict:
@@ -586,18 +588,3 @@ def finish_delete(task: task_mod.ClusterTask) -> None:
     _call_optional('magnum_like.common.trust', 'delete_trust', task.context, task.uuid)
     task.process_event(states.DONE, end_operation=True)
     task.destroy()
-
-
-def deadline_passed(task: task_mod.ClusterTask) -> None:
-    """End an operation its deadline overtook with a plain reason."""
-    cluster = task.cluster
-    verb = {'create': 'Create', 'delete': 'Delete'}.get(cluster.operation, 'Update')
-    if cluster.operation == 'create':
-        reason = '%s timed out after %d minutes' % (verb, _minutes(cluster))
-    else:
-        reason = '%s (%s) timed out: not finished by its deadline %s UTC' % (
-            verb, cluster.operation, cluster.deadline.strftime('%Y-%m-%d %H:%M:%S'))
-    stack_id = task.args.get(STACK)
-    if stack_id and stack_id != 'none':
-        reason += '; stack %s still in progress' % stack_id
-    _fail(task, reason)

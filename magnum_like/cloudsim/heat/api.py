@@ -301,8 +301,9 @@ class HeatAPI:
             if stack.parent_id is not None:
                 raise HTTPError(400, "Deleting a nested stack directly is not supported.",
                                 "NotSupported")
-            if not (stack.action == "DELETE" and stack.in_progress):
-                self.engine.delete(stack)
+            # Heat cancels whatever the stack is doing (a stuck delete too) and
+            # starts the delete again.
+            self.engine.delete(stack)
         resp = webob.Response(status=204)
         resp.content_type = None  # type: ignore[assignment]
         return resp
