@@ -525,6 +525,11 @@ def finish(task: task_mod.ClusterTask, outcome: str, *, stack_id: str | None = N
     if operation == 'nodegroup_create':
         target = states.CREATE_COMPLETE  # the new node group's own status (the cluster's: UPDATE_*)
     touched = _touched_nodegroups(task)
+    if stack_id == cluster.stack_id:
+        # The cluster stack is complete: default groups an earlier failure of it
+        # left *_FAILED (with its fault) are whole again.
+        touched += [ng for ng in task.nodegroups if ng.is_default and ng not in touched
+                    and (ng.status or '').endswith('_FAILED')]
     for ng in touched:
         ng_values.setdefault(ng.uuid, {}).update(status=target, status_reason=None)
     if operation == 'upgrade':
@@ -544,11 +549,14 @@ def finish(task: task_mod.ClusterTask, outcome: str, *, stack_id: str | None = N
 
 
 def _touched_nodegroups(task: task_mod.ClusterTask) -> list[Any]:
+    """The node groups whose status an operation's outcome sets: an upgrade of a
+    default group changes the cluster stack, so every default group (masters
+    and workers are replaced) ends with its outcome."""
     operation, args = task.cluster.operation, task.args
-    if operation == 'create' or operation == 'upgrade' and not args.get('nodegroup'):
-        return [ng for ng in task.nodegroups if ng.is_default]
     ident = args.get('nodegroup')
     ng = task.nodegroup(ident) if ident else None
+    if operation == 'create' or operation == 'upgrade' and (ng is None or ng.is_default):
+        return [ng for ng in task.nodegroups if ng.is_default]
     if ng is None and operation in ('update', 'resize'):
         ng = _default_worker(task)
     return [ng] if ng is not None else []

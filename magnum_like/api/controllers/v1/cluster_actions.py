@@ -156,5 +156,7 @@ class ClusterActionsController(rest.RestController):
             cluster, 'upgrade',
             args={'cluster_template': new_template.uuid, 'max_batch_size': max_batch_size,
                   'nodegroup': nodegroup.uuid},
-            nodegroup_updates={nodegroup.uuid: {'status': states.UPDATE_IN_PROGRESS}})
+            nodegroup_updates={ng.uuid: {'status': states.UPDATE_IN_PROGRESS}
+                               for ng in ngs if ng.uuid == nodegroup.uuid
+                               or nodegroup.is_default and ng.is_default})
         return cluster_types.ClusterID(uuid=cluster.uuid)
