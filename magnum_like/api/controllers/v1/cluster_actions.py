@@ -143,13 +143,14 @@ class ClusterActionsController(rest.RestController):
         if max_batch_size is None or max_batch_size is wtypes.Unset:
             max_batch_size = 1
         ngs = clusters.nodegroups_of(cluster.uuid)
-        nodegroup = find_nodegroup(ngs, request.nodegroup or None, default_role='master')
+        template = clusters.template_of(cluster)
+        driver = clusters.driver_for(template)
+        nodegroup = find_nodegroup(ngs, request.nodegroup or None,
+                                   default_role=driver.upgrade_default_role)
         if not nodegroup.is_default and new_template.uuid != cluster.cluster_template_id:
             raise exception.InvalidClusterTemplateForUpgrade(
                 reason='node group %s can only be upgraded to the cluster\'s current template '
                        '(%s).' % (nodegroup.name, cluster.cluster_template_id))
-        template = clusters.template_of(cluster)
-        driver = clusters.driver_for(template)
         view = driver_base.ClusterView(cluster=cluster, template=template, nodegroups=ngs)
         driver.validate_upgrade(view, new_template, nodegroup, max_batch_size)
         ops.start_operation(
