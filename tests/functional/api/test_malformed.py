@@ -549,6 +549,8 @@ BOUND_CASES = (
        for f in ('create_timeout', 'docker_volume_size') for v in HUGE[1:]]
     + [('PATCH', '/{c}', _ops('/node_count', v), 'node_count') for v in HUGE]
     + [('POST', '/{c}/actions/resize', {'node_count': v}, 'node_count') for v in HUGE]
+    + [('POST', '/{c}/actions/resize', {'node_count': 1, 'nodes_to_remove': ['n'] * 1001},
+        'nodes_to_remove')]
     + [('POST', '/{c}/actions/upgrade', {'cluster_template': 't', 'max_batch_size': v},
         'max_batch_size') for v in HUGE]
     + [('POST', '/{c}/nodegroups', {'name': 'ng', f: v}, f) for v in HUGE

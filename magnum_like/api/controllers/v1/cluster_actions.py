@@ -15,6 +15,7 @@ from magnum_like.api.controllers import base as ctl
 from magnum_like.api.controllers.v1 import cluster_operation as ops
 from magnum_like.api.controllers.v1 import cluster_template as ct_ctl
 from magnum_like.api.types import cluster as cluster_types
+from magnum_like.api.types import fields
 from magnum_like.api.validation import cluster as rules
 from magnum_like.common import exception
 from magnum_like.common import heat
@@ -54,7 +55,8 @@ def named_nodes(cluster, driver, view, nodegroup, entries: list, node_count: int
     groups = driver.node_groups(view, nodegroup)
     if groups is None:
         raise rules.invalid('nodes_to_remove', 'the %s driver cannot remove named nodes; '
-                                               'give node_count only.' % type(driver).__module__)
+                                               'give node_count only.'
+                            % driver_base.driver_name(driver))
     stack_id = nodegroup.stack_id if not nodegroup.is_default else (
         cluster.stack_id or nodegroup.stack_id)
     if not stack_id:
@@ -94,6 +96,9 @@ class ClusterActionsController(rest.RestController):
         if (not isinstance(nodes_to_remove, list)
                 or not all(isinstance(n, str) and n for n in nodes_to_remove)):
             raise rules.invalid('nodes_to_remove', 'must be a list of node ids (strings).')
+        if len(nodes_to_remove) > fields.max_nodes():
+            raise rules.invalid('nodes_to_remove', 'at most %d entries (%s).'
+                                % (fields.max_nodes(), fields.MAX_NODES_OPTION))
         node_count = request.node_count
         rules.check_node_count(node_count, ctl.version())
         ngs = clusters.nodegroups_of(cluster.uuid)
