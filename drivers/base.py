@@ -58,6 +58,12 @@ class ClusterView:
         return value
 
 
+def driver_name(driver: Any) -> str:
+    """A driver's name as operators know it: its package (``mesos_fedora_atomic_v1``)."""
+    parts = type(driver).__module__.split('.')
+    return parts[-2] if len(parts) > 1 and parts[-1] == 'driver' else type(driver).__name__
+
+
 class Driver(abc.ABC):
     """Base of every cluster driver."""
 
@@ -102,13 +108,19 @@ class Driver(abc.ABC):
         if nodegroup.role == 'master':
             raise exception.NotSupported(operation='Resizing a master node group')
 
+    #: The node group an upgrade naming none applies to (the API's default):
+    #: the default group of this role, i.e. the cluster stack.
+    upgrade_default_role: str = 'master'
+
     def validate_upgrade(self, view: ClusterView, new_template: Any, nodegroup: Any,
                          max_batch_size: int) -> None:
         """Refuse an upgrade this driver cannot do; by default none can.
 
         :raises NotSupported: or InvalidParameterValue for a downgrade.
         """
-        raise exception.NotSupported(operation='Upgrading %s clusters' % type(self).__name__)
+        raise exception.NotSupported(
+            operation='Upgrading clusters of the %s driver (its stacks carry no version to '
+                      'change)' % driver_name(self))
 
     def validate_rotate_ca(self, view: ClusterView) -> None:
         """Refuse a CA rotation this driver cannot carry to the nodes.
@@ -181,6 +193,17 @@ class Driver(abc.ABC):
     def nodes_from_state(self, state: dict) -> list[dict]:
         """The nodes described by the document at :meth:`running_state_url`."""
         return []
+
+    def node_groups(self, view: ClusterView, nodegroup: Any
+                    ) -> tuple[dict[str, str], dict[str, tuple[str, ...]]] | None:
+        """Where the nodes of ``nodegroup``'s stack are, for checking a resize's
+        ``nodes_to_remove`` (``magnum_like.common.nodes``).
+
+        :returns: ``({role: ResourceGroup name}, {role: address outputs})`` for
+            the ``worker`` (and ``master``) roles, or None: this driver cannot
+            remove named nodes (a resize naming nodes is refused).
+        """
+        return None
 
     def choose_nodes_to_remove(self, view: ClusterView, nodegroup: Any, node_count: int,
                                agents: list[dict]) -> tuple[list[str], str | None]:

@@ -72,6 +72,12 @@ class TemplateDefinition:
     count_param: ClassVar[str] = 'number_of_minions'
     remove_param: ClassVar[str] = 'minions_to_remove'
     batch_param: ClassVar[str | None] = None
+    #: The ResourceGroups of the cluster stack holding each role's nodes, and of
+    #: a non-default node group's stack (see ``HeatDriver.node_groups``).
+    group_resources: ClassVar[dict[str, str]] = {'worker': 'kube_minions',
+                                                 'master': 'kube_masters'}
+    nodegroup_group_resource: ClassVar[str] = 'kube_minions'
+    nodegroup_address_outputs: ClassVar[tuple[str, ...]] = ()
     kept_parameters: ClassVar[tuple[str, ...]] = ()
 
     def _roots(self) -> list[str]:
@@ -240,6 +246,15 @@ class HeatDriver(base.Driver):
             'disable_rollback': not rollback,
             'tags': ','.join([SERVICE_TAG, cluster_tag(view.cluster.uuid)]),
         }
+
+    def node_groups(self, view: base.ClusterView, nodegroup: Any
+                    ) -> tuple[dict[str, str], dict[str, tuple[str, ...]]] | None:
+        definition = self.definition
+        if nodegroup is not None and not nodegroup.is_default:
+            return ({'worker': definition.nodegroup_group_resource},
+                    {'worker': tuple(definition.nodegroup_address_outputs)})
+        return (dict(definition.group_resources),
+                {'worker': tuple(definition.worker_address_outputs)})
 
     def refresh_stack_body(self, view: base.ClusterView) -> dict:
         """An update handing the nodes what the conductor re-issued (rotated CAs,

@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any, ClassVar
 
+from magnum_like.common import exception
 from magnum_like.drivers import base
 from magnum_like.drivers.heat.docker_fedora import driver as docker_driver
 from magnum_like.drivers.heat import mapping
@@ -26,6 +27,12 @@ ISOLATORS = (
 #: Image providers of the Mesos containerizer.
 IMAGE_PROVIDERS = ('appc', 'docker')
 _PATH = re.compile(r'^/[A-Za-z0-9._/-]*$')
+#: A release tag: 1.9.1, v1.8.222, 3.6 (an optional suffix after '-').
+_TAG = re.compile(r'^v?\d+(\.\d+)*(-[0-9A-Za-z.]+)?$')
+
+
+def _tag_key(tag: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in str(tag).lstrip('v').split('-')[0].split('.'))
 
 
 def agents_from_state(state: dict) -> list[dict]:
@@ -91,6 +98,45 @@ class Driver(docker_driver.DockerFedoraDriver):
                 raise docker_driver.invalid_label(
                     'mesos_slave_executor_env_variables',
                     'must be a JSON object of string values, e.g. {"PATH": "/bin"}.')
+
+    def validate_upgrade(self, view: base.ClusterView, new_template: Any, nodegroup: Any,
+                         max_batch_size: int) -> None:
+        """New Mesos, Marathon or ZooKeeper releases from the new template's labels.
+
+        The masters (ZooKeeper, Mesos master, Marathon) keep their addresses
+        (their ports are separate resources), so a replaced master rejoins the
+        ZooKeeper ensemble and the Mesos replicated log; the agents are replaced
+        in rolling batches of ``max_batch_size``.
+
+        :raises InvalidParameterValue: no version label changed, a malformed
+            one, a downgrade (naming the label), or a batch size below 1.
+        :raises NotSupported: a node group other than the default ones.
+        """
+        if nodegroup is not None and not nodegroup.is_default:
+            raise exception.NotSupported(operation='Upgrading a non-default Mesos node group')
+        if max_batch_size < 1:
+            raise exception.InvalidParameterValue(
+                err='max_batch_size: must be at least 1 (got %s).' % max_batch_size)
+        new_labels = dict(getattr(new_template, 'labels', None) or {})
+        changed = []
+        for label in template_def.VERSION_LABELS:
+            new = new_labels.get(label)
+            if new in (None, ''):
+                continue
+            if not _TAG.match(str(new)):
+                raise docker_driver.invalid_label(
+                    label, 'must be a release such as 1.9.1 (got %r).' % new)
+            old = view.label(label) or template_def.DEFAULT_TAGS[label]
+            if _TAG.match(str(old)) and _tag_key(new) < _tag_key(old):
+                raise exception.InvalidParameterValue(
+                    err="%s: %s is older than the cluster's %s; downgrades are not "
+                        'supported.' % (label, new, old))
+            if str(new) != str(old):
+                changed.append(label)
+        if not changed:
+            raise exception.InvalidParameterValue(
+                err='cluster_template: the new template changes none of %s; nothing to '
+                    'upgrade.' % ', '.join(template_def.VERSION_LABELS))
 
     def running_state_url(self, view: base.ClusterView) -> str | None:
         """A Mesos master's ``/master/state`` (agents and their running tasks)."""

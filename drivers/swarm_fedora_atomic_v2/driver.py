@@ -57,20 +57,29 @@ class Driver(docker_driver.DockerFedoraDriver):
                 template_def.DOCKER_VERSION_LABEL,
                 'must be a Docker release such as 20.10.24 (got %r).' % version)
 
+    #: An upgrade naming no node group upgrades the workers (the cluster stack).
+    upgrade_default_role: ClassVar[str] = 'worker'
+
     def validate_upgrade(self, view: base.ClusterView, new_template: Any, nodegroup: Any,
                          max_batch_size: int) -> None:
-        """A newer ``docker_version`` for the workers, replaced in rolling batches.
+        """A newer ``docker_version`` for the workers, replaced in rolling batches
+        of ``max_batch_size``; the managers keep their engine.
 
-        :raises NotSupported: upgrading the managers (they hold the swarm's
-            raft state and the primary initialised it; replacing them would
-            lose it).
+        A cluster upgrade (no node group named) upgrades the workers. The managers
+        are not replaced: the first one initialised the swarm, and a replacement
+        would initialise a new, empty swarm instead of rejoining (it runs
+        ``docker swarm init``), losing the raft state the others hold.
+
+        :raises NotSupported: naming the managers' node group, with that reason.
         :raises InvalidParameterValue: no ``docker_version`` label, a malformed
             one, a downgrade, or a batch size below 1.
         """
         if nodegroup is not None and nodegroup.role == 'master':
             raise exception.NotSupported(
-                operation='Upgrading the Docker engine of swarm managers (they hold the '
-                          "swarm's raft state); upgrading the worker node group")
+                operation="Upgrading the swarm managers' Docker engine (a replaced first "
+                          'manager would initialise a new swarm and lose the raft state the '
+                          'others hold; upgrade the cluster, which replaces the workers in '
+                          'rolling batches, and keep the managers)')
         if max_batch_size < 1:
             raise exception.InvalidParameterValue(
                 err='max_batch_size: must be at least 1 (got %s).' % max_batch_size)

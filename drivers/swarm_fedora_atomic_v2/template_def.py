@@ -46,6 +46,7 @@ class SwarmTemplateDefinition(docker_driver.DockerFedoraDefinition):
     main_template: ClassVar[str] = 'swarmcluster.yaml'
     parameters: ClassVar[list[Param]] = PARAMETERS
     outputs: ClassVar[list[mapping.Output]] = OUTPUTS
+    group_resources: ClassVar[dict[str, str]] = {'worker': 'swarm_nodes', 'master': 'swarm_masters'}
     count_param: ClassVar[str] = 'number_of_nodes'
     remove_param: ClassVar[str] = 'nodes_to_remove'
     worker_addresses_output: ClassVar[str] = 'swarm_nodes_private'

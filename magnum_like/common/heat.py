@@ -220,6 +220,12 @@ class HeatClient:
         except NotFound:
             pass
 
+    def node_resources(self, stack_id: str) -> list[Any]:
+        """Every resource to two nested levels, with details (servers' names and
+        addresses): what :mod:`magnum_like.common.nodes` matches node names with."""
+        return call_with_retries('resources', lambda: list(self._client.resources.list(
+            stack_id, nested_depth=2, with_detail=True)))
+
     def failed_resources(self, stack_id: str) -> list[Any]:
         """Failed resources of the stack, nested stacks included (two levels)."""
         return call_with_retries('resources', lambda: list(self._client.resources.list(

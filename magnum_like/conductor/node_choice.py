@@ -10,6 +10,9 @@ from typing import Any, Callable
 from oslo_log import log as logging
 import requests
 
+from magnum_like.common import exception
+from magnum_like.common import heat
+from magnum_like.common import nodes
 from magnum_like import conf as ml_conf
 
 CONF = ml_conf.CONF
@@ -36,4 +39,26 @@ def choose_nodes(task: Any, driver: Any, view: Any, ng: Any, *,
     chosen, reason = driver.choose_nodes_to_remove(view, ng, ng.node_count, nodes)
     if reason:
         task.save({'status_reason': reason})
+    return chosen
+
+
+def check_named(task: Any, driver: Any, view: Any, ng: Any, stack_id: str,
+                entries: list[str]) -> list[str]:
+    """The member indexes of the nodes a resize names, checked again against the
+    stack as it is now (the API checked when it accepted the resize; a node may
+    have gone since). Heat ignores names it does not know and then removes the
+    newest nodes instead, so an entry that matches nothing fails the resize.
+
+    :raises InvalidParameterValue: the resize ends UPDATE_FAILED with it.
+    """
+    if not entries:
+        return []
+    groups = driver.node_groups(view, ng)
+    if groups is None:
+        raise exception.InvalidParameterValue(
+            err='nodes_to_remove: this driver cannot remove named nodes.')
+    members = nodes.members_of(heat.HeatClient(task.cluster.project_id), stack_id, *groups)
+    chosen = nodes.resolve([str(e) for e in entries], members.get('worker', []),
+                           members.get('master', []), ng.name)
+    nodes.check_count(chosen, int(task.args.get('old_node_count') or 0), ng.node_count or 0)
     return chosen

@@ -235,6 +235,8 @@ def _cluster_stack_id(task: task_mod.ClusterTask) -> str:
 
 
 def _patch(task: task_mod.ClusterTask, stack_id: str, body: dict) -> str:
+    # Heat gives up on the update when the operation's own deadline comes.
+    body = dict(body, timeout_mins=body.get('timeout_mins') or CONF.conductor.operation_timeout)
     try:
         heat_for(task.cluster).update_stack(stack_id, body)
     except heat.Conflict:
@@ -250,13 +252,17 @@ def _start_update(task: task_mod.ClusterTask) -> str:
     view = make_view(task)
     driver = driver_for(view.template)
     if ng is not None and not ng.is_default:
-        if args.get('nodes_to_remove') and ng.stack_id:
+        named = args.get('nodes_to_remove')
+        if named and ng.stack_id:
             _add_stack_outputs(task, view, ng.stack_id)
-        return _update_nodegroup_stack(task, driver, view, ng, args.get('nodes_to_remove'))
+            named = node_choice.check_named(task, driver, view, ng, ng.stack_id, named)
+        return _update_nodegroup_stack(task, driver, view, ng, named)
     stack_id = _cluster_stack_id(task)
     nodes_to_remove = args.get('nodes_to_remove')
-    if nodes_to_remove:
+    if nodes_to_remove and ng is not None:
         _add_stack_outputs(task, view, stack_id)
+        nodes_to_remove = node_choice.check_named(task, driver, view, ng, stack_id,
+                                                  nodes_to_remove)
     elif ng is not None and int(args.get('old_node_count') or 0) > (ng.node_count or 0):
         nodes_to_remove = node_choice.choose_nodes(
             task, driver, view, ng, load_outputs=lambda: _add_stack_outputs(task, view, stack_id))
@@ -519,6 +525,11 @@ def finish(task: task_mod.ClusterTask, outcome: str, *, stack_id: str | None = N
     if operation == 'nodegroup_create':
         target = states.CREATE_COMPLETE  # the new node group's own status (the cluster's: UPDATE_*)
     touched = _touched_nodegroups(task)
+    if stack_id == cluster.stack_id:
+        # The cluster stack is complete: default groups an earlier failure of it
+        # left *_FAILED (with its fault) are whole again.
+        touched += [ng for ng in task.nodegroups if ng.is_default and ng not in touched
+                    and (ng.status or '').endswith('_FAILED')]
     for ng in touched:
         ng_values.setdefault(ng.uuid, {}).update(status=target, status_reason=None)
     if operation == 'upgrade':
@@ -538,11 +549,14 @@ def finish(task: task_mod.ClusterTask, outcome: str, *, stack_id: str | None = N
 
 
 def _touched_nodegroups(task: task_mod.ClusterTask) -> list[Any]:
+    """The node groups whose status an operation's outcome sets: an upgrade of a
+    default group changes the cluster stack, so every default group (masters
+    and workers are replaced) ends with its outcome."""
     operation, args = task.cluster.operation, task.args
-    if operation == 'create' or operation == 'upgrade' and not args.get('nodegroup'):
-        return [ng for ng in task.nodegroups if ng.is_default]
     ident = args.get('nodegroup')
     ng = task.nodegroup(ident) if ident else None
+    if operation == 'create' or operation == 'upgrade' and (ng is None or ng.is_default):
+        return [ng for ng in task.nodegroups if ng.is_default]
     if ng is None and operation in ('update', 'resize'):
         ng = _default_worker(task)
     return [ng] if ng is not None else []
@@ -582,18 +596,3 @@ def finish_delete(task: task_mod.ClusterTask) -> None:
     _call_optional('magnum_like.common.trust', 'delete_trust', task.context, task.uuid)
     task.process_event(states.DONE, end_operation=True)
     task.destroy()
-
-
-def deadline_passed(task: task_mod.ClusterTask) -> None:
-    """End an operation its deadline overtook with a plain reason."""
-    cluster = task.cluster
-    verb = {'create': 'Create', 'delete': 'Delete'}.get(cluster.operation, 'Update')
-    if cluster.operation == 'create':
-        reason = '%s timed out after %d minutes' % (verb, _minutes(cluster))
-    else:
-        reason = '%s (%s) timed out: not finished by its deadline %s UTC' % (
-            verb, cluster.operation, cluster.deadline.strftime('%Y-%m-%d %H:%M:%S'))
-    stack_id = task.args.get(STACK)
-    if stack_id and stack_id != 'none':
-        reason += '; stack %s still in progress' % stack_id
-    _fail(task, reason)

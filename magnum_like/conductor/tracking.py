@@ -44,6 +44,7 @@ from magnum_like.common import context as ml_context
 from magnum_like.common import exception
 from magnum_like.common import heat
 from magnum_like.conductor import db_watch
+from magnum_like.conductor import deadlines
 from magnum_like.conductor import operations
 from magnum_like.conductor import states
 from magnum_like.conductor import task as task_mod
@@ -117,7 +118,7 @@ class ClusterEngine:
                 if task.cluster.operation is None:
                     return
                 if task.cluster.deadline is not None and task.cluster.deadline < task_mod.utcnow():
-                    operations.deadline_passed(task)
+                    deadlines.deadline_passed(task)
                     return
                 operations.start(task)
         except task_mod.ClusterLocked:
@@ -308,7 +309,7 @@ class ClusterEngine:
         with self._task(None, uuid) as task:
             deadline = task.cluster.deadline
             if task.cluster.operation and deadline is not None and deadline < task_mod.utcnow():
-                operations.deadline_passed(task)
+                deadlines.deadline_passed(task)
 
     def _submit(self, uuid: str, func: Callable, *args: Any) -> None:
         """Run ``func`` on the pool unless work on ``uuid`` is already queued here."""

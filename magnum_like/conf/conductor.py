@@ -48,9 +48,10 @@ opts = [
                  help='Seconds an accepted operation may wait for its RPC cast before the '
                       'reconcile pass of its ring owner carries it out anyway.'),
     cfg.IntOpt('operation_timeout', default=60, min=1,
-               help='Minutes an update, resize, upgrade, node-group or CA operation may '
-                    'take when the API set no deadline (create uses the cluster\'s '
-                    'create_timeout).'),
+               help='Minutes an operation on an existing cluster (update, resize, '
+                    'upgrade, node-group create/delete, CA or credential rotation, delete) '
+                    'may take before it ends *_FAILED; also the Heat timeout of the stack '
+                    'updates it makes. A cluster create uses the cluster\'s create_timeout.'),
     cfg.IntOpt('heat_retries', default=4, min=0,
                help='Retries of a Heat call that failed with a 5xx or a connection error.'),
     cfg.FloatOpt('heat_retry_delay', default=0.5, min=0,

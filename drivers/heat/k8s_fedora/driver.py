@@ -100,6 +100,8 @@ class K8sFedoraDefinition(heat_driver.TemplateDefinition):
     worker_address_outputs: ClassVar[tuple[str, ...]] = (
         'kube_minions_private', 'kube_minions')
     worker_ids_output: ClassVar[str] = 'kube_minion_ids'
+    nodegroup_address_outputs: ClassVar[tuple[str, ...]] = (
+        'nodegroup_minions_private', 'nodegroup_minions')
 
     def upgrade_parameters(self, view: base.ClusterView, new_template: Any, *,
                            max_batch_size: int) -> dict:

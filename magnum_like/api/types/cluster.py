@@ -46,14 +46,14 @@ class Cluster(base.APIBase):
     name = wtypes.StringType(min_length=1, max_length=NAME_MAX, pattern=NAME_PATTERN)
     cluster_template_id = _text()
     keypair = _text()
-    node_count = fields.IntegerType(minimum=0)
-    master_count = fields.IntegerType(minimum=1)
-    docker_volume_size = fields.IntegerType(minimum=1)
+    node_count = fields.node_count_type(0)
+    master_count = fields.node_count_type(1)
+    docker_volume_size = fields.IntegerType(minimum=1, maximum=fields.INT_MAX)
     labels = fields.labels
     merge_labels = fields.boolean
     master_flavor_id = _text()
     flavor_id = _text()
-    create_timeout = fields.IntegerType(minimum=0)
+    create_timeout = fields.IntegerType(minimum=0, maximum=fields.MAX_TIMEOUT_MINUTES)
     discovery_url = _text()
     fixed_network = _text()
     fixed_subnet = _text()
@@ -143,7 +143,7 @@ class ClusterID(wtypes.Base):
 class ClusterResizeRequest(wtypes.Base):
     """``POST /v1/clusters/{ident}/actions/resize``."""
 
-    node_count = wsme.wsattr(fields.IntegerType(minimum=0), mandatory=True)
+    node_count = wsme.wsattr(fields.node_count_type(0), mandatory=True)
     nodes_to_remove = fields.jsontype
     nodegroup = _text()
 
@@ -152,5 +152,5 @@ class ClusterUpgradeRequest(wtypes.Base):
     """``POST /v1/clusters/{ident}/actions/upgrade``."""
 
     cluster_template = wsme.wsattr(_text(), mandatory=True)
-    max_batch_size = fields.IntegerType(minimum=1)
+    max_batch_size = fields.node_count_type(1)
     nodegroup = _text()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from typing import Callable
 
 from oslo_utils import strutils
 from oslo_utils import uuidutils
@@ -73,9 +74,17 @@ class IntegerType(wtypes.UserType):
     basetype = wtypes.text
     name = 'integer'
 
-    def __init__(self, minimum: int | None = None, maximum: int | None = None):
+    def __init__(self, minimum: int | None = None,
+                 maximum: int | Callable[[], int] | None = None, limit: str | None = None):
+        """:param maximum: the bound, or a callable reading it (an operator option).
+        :param limit: what sets the bound, named in the error (``[cluster] ...``)."""
         self.minimum = minimum
-        self.maximum = maximum
+        self._maximum = maximum
+        self.limit = limit
+
+    @property
+    def maximum(self) -> int | None:
+        return self._maximum() if callable(self._maximum) else self._maximum
 
     def validate(self, value):
         if isinstance(value, str) and value.strip().lstrip('-').isdigit():
@@ -85,8 +94,10 @@ class IntegerType(wtypes.UserType):
                              % (type(value).__name__, value))
         if self.minimum is not None and value < self.minimum:
             raise ValueError('must be at least %d (got %d).' % (self.minimum, value))
-        if self.maximum is not None and value > self.maximum:
-            raise ValueError('must be at most %d (got %d).' % (self.maximum, value))
+        maximum = self.maximum
+        if maximum is not None and value > maximum:
+            raise ValueError('must be at most %d%s (got %d).' % (
+                maximum, ' (%s)' % self.limit if self.limit else '', value))
         return value
 
     def frombasetype(self, value):
@@ -95,6 +106,23 @@ class IntegerType(wtypes.UserType):
 
 #: Largest value of a 32-bit signed INTEGER column (MariaDB, PostgreSQL).
 INT_MAX = 2 ** 31 - 1
+
+#: Longest create timeout, in minutes (a week): Heat holds a stack's timer that long.
+MAX_TIMEOUT_MINUTES = 7 * 24 * 60
+
+#: Where the bound of node and master counts comes from (named in 400s).
+MAX_NODES_OPTION = '[cluster] max_nodes_per_cluster'
+
+
+def max_nodes() -> int:
+    """The operator's bound of a cluster's nodes (masters and workers together)."""
+    from magnum_like import conf as ml_conf
+    return ml_conf.CONF.cluster.max_nodes_per_cluster
+
+
+def node_count_type(minimum: int = 0) -> 'IntegerType':
+    """A node or master count, at most ``[cluster] max_nodes_per_cluster``."""
+    return IntegerType(minimum=minimum, maximum=max_nodes, limit=MAX_NODES_OPTION)
 
 #: Largest stored label map, serialised: a MariaDB TEXT column holds 65,535 bytes.
 MAX_LABELS_BYTES = 65535

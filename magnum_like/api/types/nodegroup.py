@@ -38,7 +38,7 @@ class NodeGroup(base.APIBase):
     name = _text()
     cluster_id = _out(wtypes.text)
     project_id = _out(wtypes.text)
-    docker_volume_size = fields.IntegerType(minimum=1)
+    docker_volume_size = fields.IntegerType(minimum=1, maximum=fields.INT_MAX)
     labels = fields.labels
     merge_labels = fields.boolean
     labels_overridden = _out(fields.labels)
@@ -47,10 +47,10 @@ class NodeGroup(base.APIBase):
     flavor_id = _text()
     image_id = _text()
     node_addresses = _out([wtypes.text])
-    node_count = fields.IntegerType(minimum=0)
+    node_count = fields.node_count_type(0)
     role = _text()
-    min_node_count = fields.IntegerType(minimum=0)
-    max_node_count = fields.IntegerType(minimum=0)
+    min_node_count = fields.node_count_type(0)
+    max_node_count = fields.node_count_type(0)
     is_default = _out(fields.boolean)
     stack_id = _out(wtypes.text)
     status = _out(wtypes.text)

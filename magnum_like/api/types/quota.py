@@ -19,7 +19,7 @@ class Quota(base.APIBase):
     id = wsme.wsattr(int, readonly=True)
     project_id = wtypes.StringType(min_length=1, max_length=255)
     resource = wtypes.Enum(wtypes.text, *RESOURCES)
-    hard_limit = fields.IntegerType(minimum=0)
+    hard_limit = fields.IntegerType(minimum=0, maximum=fields.INT_MAX)
 
     @classmethod
     def from_db(cls, row: Any) -> 'Quota':

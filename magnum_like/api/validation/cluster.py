@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from magnum_like.api import microversion
+from magnum_like.api.types import fields
 from magnum_like.common import exception
 from magnum_like.conductor import states
 
@@ -76,7 +77,29 @@ def label_int(labels: dict, name: str, default: int | None) -> int | None:
         raise invalid('labels', '%s must be an integer (got %r).' % (name, value))
     if number < 0:
         raise invalid('labels', '%s must not be negative (got %d).' % (name, number))
+    limit = fields.max_nodes() if name in NODE_COUNT_LABELS else fields.INT_MAX
+    if number > limit:
+        raise invalid('labels', '%s must be at most %d%s (got %d).' % (
+            name, limit, ' (%s)' % fields.MAX_NODES_OPTION if name in NODE_COUNT_LABELS
+            else '', number))
     return number
+
+
+#: Integer labels that count nodes (bounded like node_count).
+NODE_COUNT_LABELS = ('min_node_count', 'max_node_count')
+
+
+def check_cluster_size(total: int) -> None:
+    """A cluster's nodes, masters and every node group together, within the
+    operator's ``[cluster] max_nodes_per_cluster``.
+
+    :raises InvalidParameterValue: naming node_count and the limit.
+    """
+    limit = fields.max_nodes()
+    if total > limit:
+        raise invalid('node_count', 'the cluster would have %d nodes (masters and workers of '
+                                    'every node group); at most %d (%s).'
+                      % (total, limit, fields.MAX_NODES_OPTION))
 
 
 def refuse_busy(cluster: Any, operation: str) -> exception.MagnumLikeException:

@@ -10,6 +10,7 @@ from typing import Any, Optional
 
 import webob
 
+from magnum_like.cloudsim.heat import limits
 from magnum_like.cloudsim.heat import template as tmpl
 from magnum_like.cloudsim.heat import views
 from magnum_like.cloudsim.heat.engine import Engine
@@ -210,6 +211,7 @@ class HeatAPI:
                 stack = self.engine.new_stack(project=project, name=name,
                                               template=body["template"], files=files,
                                               env=env, params=params)
+                limits.check(self.engine, stack)
             except tmpl.HeatError as exc:
                 raise _bad(exc) from None
             self.engine.create(stack, tags=self._tags(body.get("tags")), timeout_mins=timeout,
@@ -273,6 +275,7 @@ class HeatAPI:
                     template, files, merged = body["template"], new_files, dict(params)
                     env = tmpl.build_environment(body.get("environment"),
                                                  body.get("environment_files"), files)
+                limits.check_update(self.engine, stack, template, files, merged)
                 self.engine.update(stack, template=template, files=files, env=env,
                                    params=merged, tags=self._tags(body.get("tags")),
                                    timeout_mins=self._timeout(body.get("timeout_mins")))
@@ -298,8 +301,9 @@ class HeatAPI:
             if stack.parent_id is not None:
                 raise HTTPError(400, "Deleting a nested stack directly is not supported.",
                                 "NotSupported")
-            if not (stack.action == "DELETE" and stack.in_progress):
-                self.engine.delete(stack)
+            # Heat cancels whatever the stack is doing (a stuck delete too) and
+            # starts the delete again.
+            self.engine.delete(stack)
         resp = webob.Response(status=204)
         resp.content_type = None  # type: ignore[assignment]
         return resp
@@ -338,6 +342,7 @@ class HeatAPI:
         filters = {key: set(params.getall(key)) for key in
                    ("type", "status", "name", "action", "id", "physical_resource_id")
                    if params.getall(key)}
+        detail = str(params.get("with_detail", "")).lower() in ("true", "1", "yes")
         with self.lock:
             stack = self._stack(project, name, sid)
             base = self._base(req, project)
@@ -350,7 +355,7 @@ class HeatAPI:
                     if self._matches(res, filters):
                         result.append(views.resource_view(
                             self.engine, base, current, res, required.get(res.name, []),
-                            parent=parent if depth else None))
+                            parent=parent if depth else None, detail=detail))
                     child = self.engine.stacks.get(res.nested_id or "")
                     if child is not None and level > 0:
                         todo.append((child, level - 1, res.name))

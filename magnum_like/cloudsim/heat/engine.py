@@ -58,6 +58,8 @@ class Engine:
         self.default_delay = default_delay
         self.notifier = notifier
         self.stacks: dict[str, Stack] = {}
+        #: Heat's ``max_resources_per_stack`` (-1: none), see :mod:`.limits`.
+        self.max_resources_per_stack = 1000
 
     # -- lookups ------------------------------------------------------------
 

@@ -530,3 +530,70 @@ def test_federation_odd_identifiers(admin, federation, ident, method):
     ops = [{'op': 'add', 'path': '/member_ids', 'value': 'host'}] if method == 'PATCH' else None
     check(admin.request(method, FED + '/' + ident, json_body=ops))
     fed_unchanged(admin, before, federation)
+
+
+# -- bounds: every integer field, on every route that takes one (issue 11 item 3) ---------
+
+#: Past the limit, past a 32-bit column, past a 64-bit integer, absurd.
+HUGE = [1001, 2 ** 31, 2 ** 63, 10 ** 30]
+
+
+def _ops(path, value):
+    return [{'op': 'replace', 'path': path, 'value': value}]
+
+
+BOUND_CASES = (
+    [('POST', '', {'name': 'b', 'cluster_template_id': 't', f: v}, f)
+     for f in ('node_count', 'master_count') for v in HUGE]
+    + [('POST', '', {'name': 'b', 'cluster_template_id': 't', f: v}, f)
+       for f in ('create_timeout', 'docker_volume_size') for v in HUGE[1:]]
+    + [('PATCH', '/{c}', _ops('/node_count', v), 'node_count') for v in HUGE]
+    + [('POST', '/{c}/actions/resize', {'node_count': v}, 'node_count') for v in HUGE]
+    + [('POST', '/{c}/actions/resize', {'node_count': 1, 'nodes_to_remove': ['n'] * 1001},
+        'nodes_to_remove')]
+    + [('POST', '/{c}/actions/upgrade', {'cluster_template': 't', 'max_batch_size': v},
+        'max_batch_size') for v in HUGE]
+    + [('POST', '/{c}/nodegroups', {'name': 'ng', f: v}, f) for v in HUGE
+       for f in ('node_count', 'min_node_count', 'max_node_count')]
+    + [('POST', '/{c}/nodegroups', {'name': 'ng', 'docker_volume_size': v}, 'docker_volume_size')
+       for v in HUGE[1:]]
+    + [('PATCH', '/{c}/nodegroups/default-worker', _ops('/' + f, v), f) for v in HUGE
+       for f in ('max_node_count', 'min_node_count')]
+    + [('POST', '/v1/quotas', {'project_id': 'p', 'resource': 'Cluster', 'hard_limit': v},
+        'hard_limit') for v in HUGE[1:]]
+    + [('PATCH', '/v1/quotas/project-a/Cluster',
+        {'project_id': 'project-a', 'resource': 'Cluster', 'hard_limit': v}, 'hard_limit')
+       for v in HUGE[1:]]
+)
+
+
+@pytest.fixture
+def bounded_cluster(admin, template):
+    """A cluster of project admin with its default node groups (rows only)."""
+    from magnum_like.db import api as db_api
+    cluster = add_cluster('bounded', project_id='admin', user_id='admin')
+    for name, role in (('default-master', 'master'), ('default-worker', 'worker')):
+        db_api.create_nodegroup(dict(cluster_id=cluster, name=name, role=role, node_count=1,
+                                     is_default=True, project_id='admin',
+                                     status='CREATE_COMPLETE', min_node_count=0))
+    admin.post('/v1/quotas', {'project_id': 'project-a', 'resource': 'Cluster',
+                              'hard_limit': 5})
+    return cluster, template['uuid']
+
+
+@pytest.mark.parametrize('method, path, body, field', BOUND_CASES,
+                         ids=['%s %s %s=%s' % (m, p, f, repr(b)[-14:])
+                              for m, p, b, f in BOUND_CASES])
+def test_integers_have_bounds(admin, bounded_cluster, method, path, body, field):
+    """A 400 naming the field and the limit; never an OverflowError or a 1264 (500).
+    (Labels and a cluster's total: ``tests/functional/clusters/test_malformed_input.py``.)"""
+    cluster, template_uuid = bounded_cluster
+    before = row_counts()
+    url = path if path.startswith('/v1/') else '/v1/clusters' + path.format(c=cluster)
+    if isinstance(body, dict):
+        body = {k: template_uuid if v == 't' else v for k, v in body.items()}
+    resp = admin.request(method, url, json_body=body)
+    check(resp, field=field, status=400)
+    assert 'at most' in error_title(resp) or 'must not exceed' in error_title(resp), \
+        error_title(resp)
+    assert row_counts() == before

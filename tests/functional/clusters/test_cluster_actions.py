@@ -30,13 +30,16 @@ def upgrade(client, uuid, **body):
 
 def test_resize_writes_intent(member, ready, casts):
     casts.clear()
-    resp = resize(member, ready, node_count=4, nodes_to_remove=['server-1'])
+    # A driver that cannot name its nodes refuses named ones (see test_named_nodes).
+    assert_error(resize(member, ready, node_count=4, nodes_to_remove=['server-1']), 400,
+                 'nodes_to_remove')
+    resp = resize(member, ready, node_count=4)
     assert resp.status_code == 202 and resp.json() == {'uuid': ready}
     row = cluster_row(ready)
     worker = nodegroup_rows(ready)['default-worker']
     assert (row.status, row.operation) == ('UPDATE_IN_PROGRESS', 'resize')
     assert row.operation_args == {'nodegroup': worker.uuid, 'node_count': 4,
-                                  'old_node_count': 2, 'nodes_to_remove': ['server-1']}
+                                  'old_node_count': 2, 'nodes_to_remove': []}
     assert (worker.node_count, worker.status) == (4, 'UPDATE_IN_PROGRESS')
     assert casts.wait_for(ready)
 

@@ -40,3 +40,31 @@ def test_malformed_bodies_are_4xx(admin, paths):
 def test_malformed_queries_are_4xx(admin, member, template, query):
     resp = admin.get(query)
     assert resp.status_code < 500, (query, resp.status_code, resp.text)
+
+
+@pytest.mark.parametrize('body, field', [
+    ({'labels': {'min_node_count': '1001'}}, 'min_node_count'),
+    ({'labels': {'max_node_count': str(10 ** 30)}}, 'max_node_count'),
+    ({'node_count': 600, 'master_count': 401}, 'node_count'),
+])
+def test_cluster_size_is_bounded(member, template, body, field):
+    """Node-count labels and the cluster's total are bounded by ``[cluster]
+    max_nodes_per_cluster`` (issue 11 item 3); nothing is written."""
+    resp = member.post(CL, dict({'cluster_template_id': template.uuid, 'name': 'big',
+                                 'merge_labels': True}, **body))
+    assert resp.status_code == 400, resp.text
+    title = resp.json()['errors'][0]['title']
+    assert field in title and '1000' in title and 'max_nodes_per_cluster' in title, title
+    assert member.get(CL).json()['clusters'] == []
+
+
+def test_resize_and_nodegroups_keep_the_cluster_total(member, template):
+    uuid = create(member, template, node_count=500, master_count=1)
+    finish(uuid, api_address='https://10.0.0.1:6443')
+    resp = member.post(CL + '/' + uuid + '/nodegroups', {'name': 'more', 'node_count': 500})
+    assert resp.status_code == 400 and '1001 nodes' in resp.text, resp.text
+    resp = member.post(CL + '/' + uuid + '/actions/resize', {'node_count': 1000})
+    assert resp.status_code == 400 and 'max_nodes_per_cluster' in resp.text, resp.text
+    resp = member.patch(CL + '/' + uuid, [{'op': 'replace', 'path': '/node_count',
+                                            'value': 1000}])
+    assert resp.status_code == 400 and 'max_nodes_per_cluster' in resp.text, resp.text

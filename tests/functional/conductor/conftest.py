@@ -107,9 +107,10 @@ class ConductorEnv:
     def intent(self, cluster_uuid: str, operation: str, args: dict | None = None, *,
                status: str = 'UPDATE_IN_PROGRESS', ng_status: dict | None = None,
                cast: bool = True, **values) -> None:
-        db.update_cluster(cluster_uuid, dict(status=status, status_reason=None,
-                                             operation=operation, operation_args=args or {},
-                                             deadline=None, **values))
+        row = dict(status=status, status_reason=None, operation=operation,
+                   operation_args=args or {}, deadline=None)
+        row.update(values)
+        db.update_cluster(cluster_uuid, row)
         for ng_uuid, ng_values in (ng_status or {}).items():
             db.update_nodegroup(cluster_uuid, ng_uuid, ng_values)
         if cast:

@@ -80,6 +80,12 @@ def test_swarm_mode_cluster(api, tmp_path):
     cert = x509.load_pem_x509_certificate((tmp_path / 'cert.pem').read_bytes())
     cert.verify_directly_issued_by(ca)
 
+    # Issue 11 item 1: a name that is no worker (a master's address, an unknown
+    # id) is refused and nothing is removed.
+    for wrong in (cluster['master_addresses'][0], '11111111-2222-3333-4444-555555555555'):
+        refused = dev._openstack(port, 'coe', 'cluster', 'resize', 'sw', '2',
+                                 '--nodes-to-remove', wrong)
+        assert refused.returncode != 0 and wrong in refused.stderr, refused.stderr
     victim = sorted(cluster['node_addresses'])[0]
     _ok(port, 'coe', 'cluster', 'resize', 'sw', '2', '--nodes-to-remove', victim)
     cluster = _wait(port, 'sw')
@@ -87,6 +93,20 @@ def test_swarm_mode_cluster(api, tmp_path):
     assert len(cluster['node_addresses']) == 2
     # exactly the named node went (named as ``coe cluster show`` displays it)
     assert victim not in cluster['node_addresses']
+
+    # Issue 11 item 10: a cluster upgrade needs no --nodegroup (workers in rolling
+    # batches; the managers keep their engine, asking for them says why).
+    _template(port, 'swarm-new', 'swarm-mode', '--volume-driver', 'cinder',
+              '--docker-volume-size', '5', '--labels', 'docker_version=20.10.24')
+    refused = dev._openstack(port, 'coe',
+                             'cluster', 'upgrade', 'sw', 'swarm-new', '--nodegroup',
+                             'default-master')
+    assert refused.returncode != 0 and 'new swarm' in refused.stderr, refused.stderr
+    _ok(port, 'coe', 'cluster', 'upgrade', 'sw',
+        'swarm-new', '--max-batch-size', '2')
+    cluster = _wait(port, 'sw')
+    assert cluster['status'] == 'UPDATE_COMPLETE', cluster
+    assert cluster['coe_version'] == '20.10.24'
 
     _ok(port, 'coe', 'cluster', 'delete', 'sw')
     assert _wait(port, 'sw')['status'] == 'NOT_FOUND'
@@ -108,5 +128,14 @@ def test_mesos_cluster(api):
     assert cluster['api_address'] and len(cluster['node_addresses']) == 3
     _ok(port, 'coe', 'cluster', 'resize', 'ms', '2')
     assert _wait(port, 'ms')['status'] == 'UPDATE_COMPLETE'
+    # Issue 11 item 10: Mesos upgrades to new releases (no placeholder refusal).
+    _template(port, 'mesos-new', 'mesos', '--labels',
+              'mesos_slave_isolation=filesystem/linux,mesos_slave_work_dir=/srv/mesos,'
+              'mesos_tag=1.9.1')
+    _ok(port, 'coe', 'cluster', 'upgrade', 'ms',
+        'mesos-new')
+    cluster = _wait(port, 'ms')
+    assert cluster['status'] == 'UPDATE_COMPLETE', cluster
+    assert cluster['coe_version'] == '1.9.1'
     _ok(port, 'coe', 'cluster', 'delete', 'ms')
     assert _wait(port, 'ms')['status'] == 'NOT_FOUND'

@@ -81,3 +81,65 @@ def test_create_outputs_and_scale_down_named_node(heat, sim, coe, lb, volumes):
 
     heat.stacks.delete(stack_id)
     assert sim.wait_stack(body['stack_name']) == 'NOT_FOUND'
+
+
+@pytest.mark.parametrize('coe', sorted(CASES))
+def test_resize_names_are_matched_against_the_groups_members(heat, sim, coe):
+    """Issue 11 item 1 with the real templates: each worker is known by index,
+    server id, server name and address; masters are told apart."""
+    from magnum_like.common import heat as heat_mod
+    from magnum_like.common import nodes
+    driver, addresses_key, ids_key, _required = CASES[coe]
+    view = fakes.make_view(coe=coe, masters=3, workers=3, lb=True)
+    body = driver.create_stack_body(view)
+    heat.stacks.create(**body)
+    assert sim.wait_stack(body['stack_name']) == 'CREATE_COMPLETE'
+    stack = heat.stacks.get(body['stack_name'])
+    outputs = heat_mod.outputs_of(stack)
+    groups, address_outputs = driver.node_groups(view, view.nodegroup('worker'))
+    resources = list(heat.resources.list(stack.id, nested_depth=nodes.DEPTH, with_detail=True))
+    workers = nodes.group_members(resources, groups['worker'], outputs,
+                                  address_outputs['worker'])
+    masters = nodes.group_members(resources, groups['master'], outputs)
+    assert [w.index for w in workers] == ['0', '1', '2'] and len(masters) == 3
+    for member, server_id, address in zip(workers, outputs[ids_key], outputs[addresses_key]):
+        assert {server_id, address} <= member.names
+        assert any(n.startswith(body['stack_name']) for n in member.names)  # server name
+    assert nodes.resolve([outputs[ids_key][2], outputs[addresses_key][0]], workers, masters,
+                         'default-worker') == ['2', '0']
+    master_name = sorted(masters[0].names - {'0'})[0]
+    with pytest.raises(Exception, match='master'):
+        nodes.resolve([master_name], workers, masters, 'default-worker')
+
+
+def test_mesos_upgrade_replaces_masters_and_agents(heat, sim):
+    """Issue 11 item 10: a Mesos upgrade (new mesos/marathon tags) gives every
+    node the new releases; the masters keep their addresses (ZooKeeper's ensemble)."""
+    from magnum_like.db import models
+    driver = mesos_driver.Driver()
+    view = fakes.make_view(coe='mesos', masters=3, workers=3, lb=True,
+                           labels={'mesos_tag': '1.7.1'})
+    body = driver.create_stack_body(view)
+    heat.stacks.create(**body)
+    assert sim.wait_stack(body['stack_name']) == 'CREATE_COMPLETE'
+    before = _outputs(heat, body['stack_name'])
+    newer = models.ClusterTemplate(labels={'mesos_tag': '1.9.1', 'marathon_tag': 'v1.9.109'})
+    driver.validate_upgrade(view, newer, view.nodegroup('master'), 2)
+    update = driver.update_stack_body(view, new_template=newer, max_batch_size=2)
+    assert update['parameters']['mesos_tag'] == '1.9.1'
+    assert update['parameters']['update_max_batch_size'] == 2
+    heat.stacks.update(heat.stacks.get(body['stack_name']).id, **update)
+    assert sim.wait_stack(body['stack_name']) == 'UPDATE_COMPLETE'
+    after = _outputs(heat, body['stack_name'])
+    assert sorted(after['mesos_master_private']) == sorted(before['mesos_master_private'])
+    # What every master and agent boots with now names the new releases (the
+    # simulator updates servers in place; Heat replaces them for new user data).
+    stack = sim.find_stack(body['stack_name'])
+    with sim.store.lock:
+        configs = [r.data.get('attrs', {}).get('config', '') for r in stack.resources.values()
+                   if r.impl_type == 'OS::Heat::CloudConfig']
+    assert any("1.9.1" in c and 'v1.9.109' in c for c in configs)
+    assert not any("1.7.1" in c for c in configs)
+    cluster, _groups = driver.fields_from_stack(
+        view, after, dict(heat.stacks.get(body['stack_name']).parameters))
+    assert cluster['coe_version'] == '1.9.1'

@@ -65,19 +65,26 @@ def test_multi_master_cluster_with_load_balancer(dev):
     assert set(after) == set(workers) - {victim}
     assert len(cluster['node_addresses']) == 4
 
-    # Down to 2, naming one more: it is among those removed.
-    victim = sorted(after, key=after.get)[0]
-    dev.ok('coe', 'cluster', 'resize', 'ha', '2', '--nodes-to-remove', victim)
+    # Down to 2 naming only one: refused, an unnamed node would go too (issue 11).
+    victims = sorted(after, key=after.get)[:2]
+    err = dev.fails('coe', 'cluster', 'resize', 'ha', '2', '--nodes-to-remove', victims[0])
+    assert 'removes 2' in err, err
+    # Naming both, by server id and by server name: exactly those go.
+    dev.ok('coe', 'cluster', 'resize', 'ha', '2', '--nodes-to-remove', victims[0],
+           '--nodes-to-remove', after[victims[1]])
     cluster = dev.wait('ha')
     assert cluster['status'] == 'UPDATE_COMPLETE', cluster
     remaining = _workers(dev, prefix)
-    assert len(remaining) == 2 and victim not in remaining and set(remaining) < set(after)
+    assert set(remaining) == set(after) - set(victims)
     assert cluster['node_count'] == 2 and len(cluster['node_addresses']) == 2
 
-    # A node that is not in the cluster is refused (the stack is untouched).
-    dev.ok('coe', 'cluster', 'resize', 'ha', '1', '--nodes-to-remove', '10.99.99.99')
+    # A node that is not in the cluster, or a master, is refused at once (400);
+    # the stack is untouched.
+    for wrong in ('10.99.99.99', masters[0]['id']):
+        err = dev.fails('coe', 'cluster', 'resize', 'ha', '1', '--nodes-to-remove', wrong)
+        assert wrong in err, err
     cluster = dev.wait('ha')
-    assert cluster['status'] == 'UPDATE_FAILED' and '10.99.99.99' in cluster['status_reason']
+    assert cluster['status'] == 'UPDATE_COMPLETE'
     assert set(_workers(dev, prefix)) == set(remaining)
     assert cluster['node_count'] == 2
 

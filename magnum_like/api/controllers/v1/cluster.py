@@ -149,6 +149,7 @@ def _new_cluster_values(given: dict, template: Any) -> tuple[dict, list[dict]]:
                                                   "template's docker_storage_driver devicemapper.")
     node_count = given.get('node_count', 1)
     rules.check_node_count(node_count, ctl.version())
+    rules.check_cluster_size(node_count + given.get('master_count', 1))
     min_count = rules.label_int(labels, 'min_node_count', 0)
     max_count = rules.label_int(labels, 'max_node_count', None)
     rules.check_bounds(node_count=node_count, min_count=min_count, max_count=max_count,
@@ -322,6 +323,8 @@ class ClustersController(rest.RestController):
         rules.check_node_count(new_count, ctl.version())
         rules.check_bounds(node_count=new_count, min_count=worker.min_node_count,
                            max_count=worker.max_node_count, what='default worker node group')
+        rules.check_cluster_size(sum(n.node_count or 0 for n in ngs if n.uuid != worker.uuid)
+                                 + new_count)
         cluster_operation.start_operation(row, 'update',
                         args={'nodegroup': worker.uuid, 'old_node_count': worker.node_count,
                               'rollback': do_rollback},

@@ -15,8 +15,11 @@ from magnum_like.api.controllers import base as ctl
 from magnum_like.api.controllers.v1 import cluster_operation as ops
 from magnum_like.api.controllers.v1 import cluster_template as ct_ctl
 from magnum_like.api.types import cluster as cluster_types
+from magnum_like.api.types import fields
 from magnum_like.api.validation import cluster as rules
 from magnum_like.common import exception
+from magnum_like.common import heat
+from magnum_like.common import nodes
 from magnum_like.conductor import states
 from magnum_like.drivers import base as driver_base
 
@@ -40,6 +43,39 @@ def find_nodegroup(nodegroups: list, ident: str | None, *, default_role: str):
     raise exception.NodeGroupNotFound(nodegroup=ident)
 
 
+def named_nodes(cluster, driver, view, nodegroup, entries: list, node_count: int) -> list:
+    """The member indexes of the nodes a resize names, checked against Heat now.
+
+    :raises InvalidParameterValue: (400) an entry that is a master or no current
+        node of the node group; more nodes removed than named.
+    :raises ServiceUnavailable: (503) Heat cannot be asked.
+    """
+    if not entries:
+        return []
+    groups = driver.node_groups(view, nodegroup)
+    if groups is None:
+        raise rules.invalid('nodes_to_remove', 'the %s driver cannot remove named nodes; '
+                                               'give node_count only.'
+                            % driver_base.driver_name(driver))
+    stack_id = nodegroup.stack_id if not nodegroup.is_default else (
+        cluster.stack_id or nodegroup.stack_id)
+    if not stack_id:
+        raise rules.invalid('nodes_to_remove', 'node group %s has no nodes in Heat yet.'
+                            % nodegroup.name)
+    try:
+        members = nodes.members_of(heat.HeatClient(cluster.project_id), stack_id, *groups)
+    except heat.NotFound:
+        raise rules.invalid('nodes_to_remove', 'the stack of node group %s is gone from '
+                                               'Heat.' % nodegroup.name) from None
+    except (heat.heat_exc.HTTPException, heat.heat_exc.CommunicationError,
+            heat.ks_exc.ClientException) as error:
+        raise exception.ServiceUnavailable(service='Heat', reason=heat.reason_of(error)) from None
+    chosen = nodes.resolve(entries, members.get('worker', []), members.get('master', []),
+                           nodegroup.name)
+    nodes.check_count(chosen, nodegroup.node_count or 0, node_count)
+    return chosen
+
+
 class ClusterActionsController(rest.RestController):
     """``/v1/clusters/{ident}/actions``"""
 
@@ -60,6 +96,9 @@ class ClusterActionsController(rest.RestController):
         if (not isinstance(nodes_to_remove, list)
                 or not all(isinstance(n, str) and n for n in nodes_to_remove)):
             raise rules.invalid('nodes_to_remove', 'must be a list of node ids (strings).')
+        if len(nodes_to_remove) > fields.max_nodes():
+            raise rules.invalid('nodes_to_remove', 'at most %d entries (%s).'
+                                % (fields.max_nodes(), fields.MAX_NODES_OPTION))
         node_count = request.node_count
         rules.check_node_count(node_count, ctl.version())
         ngs = clusters.nodegroups_of(cluster.uuid)
@@ -77,6 +116,10 @@ class ClusterActionsController(rest.RestController):
                                                   node_count=node_count, min_nc=min_count,
                                                   max_nc=max_count)
             driver.validate_resize(view, nodegroup, node_count, nodes_to_remove)
+        rules.check_cluster_size(sum(ng.node_count or 0 for ng in ngs
+                                     if ng.uuid != nodegroup.uuid) + node_count)
+        nodes_to_remove = named_nodes(cluster, driver, view, nodegroup, nodes_to_remove,
+                                      node_count)
         ops.start_operation(
             cluster, 'resize',
             args={'nodegroup': nodegroup.uuid, 'node_count': node_count,
@@ -105,18 +148,21 @@ class ClusterActionsController(rest.RestController):
         if max_batch_size is None or max_batch_size is wtypes.Unset:
             max_batch_size = 1
         ngs = clusters.nodegroups_of(cluster.uuid)
-        nodegroup = find_nodegroup(ngs, request.nodegroup or None, default_role='master')
+        template = clusters.template_of(cluster)
+        driver = clusters.driver_for(template)
+        nodegroup = find_nodegroup(ngs, request.nodegroup or None,
+                                   default_role=driver.upgrade_default_role)
         if not nodegroup.is_default and new_template.uuid != cluster.cluster_template_id:
             raise exception.InvalidClusterTemplateForUpgrade(
                 reason='node group %s can only be upgraded to the cluster\'s current template '
                        '(%s).' % (nodegroup.name, cluster.cluster_template_id))
-        template = clusters.template_of(cluster)
-        driver = clusters.driver_for(template)
         view = driver_base.ClusterView(cluster=cluster, template=template, nodegroups=ngs)
         driver.validate_upgrade(view, new_template, nodegroup, max_batch_size)
         ops.start_operation(
             cluster, 'upgrade',
             args={'cluster_template': new_template.uuid, 'max_batch_size': max_batch_size,
                   'nodegroup': nodegroup.uuid},
-            nodegroup_updates={nodegroup.uuid: {'status': states.UPDATE_IN_PROGRESS}})
+            nodegroup_updates={ng.uuid: {'status': states.UPDATE_IN_PROGRESS}
+                               for ng in ngs if ng.uuid == nodegroup.uuid
+                               or nodegroup.is_default and ng.is_default})
         return cluster_types.ClusterID(uuid=cluster.uuid)

@@ -48,9 +48,10 @@ def owner_target(cluster: Any) -> dict:
 
 
 def deadline(minutes: int | None) -> datetime.datetime:
-    """When an operation starting now must be over (UTC)."""
+    """When an operation starting now must be over (UTC): ``minutes`` from now (a
+    create's ``create_timeout``), else ``[conductor] operation_timeout``."""
     return timeutils.utcnow() + datetime.timedelta(
-        minutes=minutes or CONF.cluster.create_timeout)
+        minutes=minutes or CONF.conductor.operation_timeout)
 
 
 def start_operation(cluster: Any, operation: str, *, nudge: bool = True,
@@ -64,7 +65,10 @@ def start_operation(cluster: Any, operation: str, *, nudge: bool = True,
     :raises ClusterBusy: (409) the cluster is doing something else.
     :raises ClusterNotStable: (409) its status does not allow ``operation``.
     """
-    kwargs.setdefault('deadline', deadline(cluster.create_timeout))
+    # Every operation on an existing cluster (update, resize, upgrade, rotations,
+    # node groups, delete) gets the operator's operation_timeout; only a cluster
+    # create has its own create_timeout (set by the create itself).
+    kwargs.setdefault('deadline', deadline(CONF.conductor.operation_timeout))
     kwargs.setdefault('status', states.UPDATE_IN_PROGRESS)
     kwargs.setdefault('args', {})
     started = db.start_cluster_operation(

@@ -135,6 +135,7 @@ class NodeGroupController(rest.RestController):
         min_count, max_count = given.get('min_node_count', 0), given.get('max_node_count')
         rules.check_bounds(node_count=node_count, min_count=min_count, max_count=max_count,
                            what='node group')
+        rules.check_cluster_size(sum(ng.node_count or 0 for ng in ngs) + node_count)
         template = clusters.template_of(cluster)
         values = {
             'uuid': uuidutils.generate_uuid(), 'name': given['name'], 'role': role,

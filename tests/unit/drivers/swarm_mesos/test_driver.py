@@ -75,7 +75,7 @@ def test_swarm_upgrade_is_a_rolling_worker_replacement():
 @pytest.mark.parametrize('labels, ng, exc, match', [
     ({'docker_version': '20.10.1'}, 'worker', exception.InvalidParameterValue, 'downgrades'),
     ({}, 'worker', exception.InvalidParameterValue, 'docker_version'),
-    ({'docker_version': '20.10.30'}, 'master', exception.NotSupported, 'managers'),
+    ({'docker_version': '20.10.30'}, 'master', exception.NotSupported, 'new swarm'),
 ])
 def test_swarm_upgrade_refusals(labels, ng, exc, match):
     view = fakes.make_view(labels={'docker_version': '20.10.23'})
@@ -84,10 +84,45 @@ def test_swarm_upgrade_refusals(labels, ng, exc, match):
                                view.nodegroup(ng), 1)
 
 
-def test_mesos_cannot_be_upgraded():
-    view = fakes.make_view(coe='mesos')
-    with pytest.raises(exception.NotSupported):
-        MESOS.validate_upgrade(view, models.ClusterTemplate(labels={}), view.nodegroup('worker'), 1)
+def test_mesos_upgrade_moves_the_release_labels():
+    view = fakes.make_view(coe='mesos', labels={'mesos_tag': '1.7.1'})
+    newer = models.ClusterTemplate(labels={'mesos_tag': '1.9.1', 'zookeeper_tag': '3.7'})
+    MESOS.validate_upgrade(view, newer, view.nodegroup('master'), 1)
+    body = MESOS.update_stack_body(view, new_template=newer, max_batch_size=2)
+    assert body['parameters']['mesos_tag'] == '1.9.1'
+    assert body['parameters']['zookeeper_tag'] == '3.7'
+    assert body['parameters']['update_max_batch_size'] == 2
+
+
+@pytest.mark.parametrize('labels, batch, match', [
+    ({}, 1, 'changes none of mesos_tag, marathon_tag, zookeeper_tag'),
+    ({'mesos_tag': '1.7.1'}, 1, 'nothing to upgrade'),
+    ({'mesos_tag': '1.6.0'}, 1, 'mesos_tag: 1.6.0 is older'),
+    ({'marathon_tag': 'latest'}, 1, 'marathon_tag'),
+    ({'mesos_tag': '1.9.1'}, 0, 'max_batch_size'),
+])
+def test_mesos_upgrade_refusals_say_why(labels, batch, match):
+    view = fakes.make_view(coe='mesos', labels={'mesos_tag': '1.7.1'})
+    with pytest.raises(exception.InvalidParameterValue, match=match):
+        MESOS.validate_upgrade(view, models.ClusterTemplate(labels=labels),
+                               view.nodegroup('master'), batch)
+
+
+def test_unsupported_upgrade_names_the_driver():
+    from magnum_like.drivers import base
+
+    class Plain(base.Driver):
+        def create_stack_body(self, view):
+            return {}
+
+        def update_stack_body(self, view, **kwargs):
+            return {}
+
+        def fields_from_stack(self, view, outputs, parameters):
+            return {}, {}
+
+    with pytest.raises(exception.NotSupported, match='Upgrading clusters of the Plain driver'):
+        Plain().validate_upgrade(fakes.make_view(), None, None, 1)
 
 
 def test_masters_cannot_be_resized():
