@@ -19,6 +19,7 @@ from magnum_like.api.middleware import access_log
 from magnum_like.api.middleware import auth
 from magnum_like.api.middleware import errors
 from magnum_like.api.middleware import version
+from magnum_like.api.types import body_errors
 
 CONF = ml_conf.CONF
 
@@ -58,6 +59,7 @@ def setup_app(conf=CONF):
     from magnum_like.api.controllers import root
     set_defaults(conf)
     pecan_speedups.install()
+    body_errors.install()
     app = pecan.make_app(
         root.RootController(),
         hooks=[hooks.ContextHook(), hooks.BodyShapeHook()],
