@@ -133,7 +133,8 @@ def test_token_scopes_the_request_to_its_project(api):
     admin = {'X-Auth-Token': _token(api['keystone'], 'admin',
                                     keystone_fixture.ADMIN_PASSWORD, 'admin')}
     bob = {'X-Auth-Token': _token(api['keystone'], 'bob', PASSWORD, 'tenant-b')}
-    body = {'name': 'bobs', 'coe': 'kubernetes', 'image_id': 'fedora-atomic-latest'}
+    body = {'name': 'bobs', 'coe': 'kubernetes', 'image_id': 'fedora-atomic-latest',
+            'cluster_distro': 'fedora-atomic'}
     created = requests.post(api['url'] + '/v1/clustertemplates', json=body, headers=bob,
                             timeout=30)
     assert created.status_code == 201, created.text

@@ -29,7 +29,7 @@ def ids(values):
     return [repr(v)[:40] for v in values]
 
 CT = '/v1/clustertemplates'
-VALID = {'coe': 'kubernetes', 'image_id': 'fedora-atomic-latest'}
+VALID = {'coe': 'kubernetes', 'image_id': 'fedora-atomic-latest', 'cluster_distro': 'fedora-atomic'}
 
 STRING_FIELDS = ('name', 'image_id', 'flavor_id', 'master_flavor_id', 'keypair_id',
                  'dns_nameserver', 'external_network_id', 'fixed_network', 'fixed_subnet',
