@@ -60,6 +60,7 @@ def setup_app(conf=CONF):
     set_defaults(conf)
     pecan_speedups.install()
     body_errors.install()
+    errors.install_fault_formatter()
     app = pecan.make_app(
         root.RootController(),
         hooks=[hooks.ContextHook(), hooks.BodyShapeHook()],
