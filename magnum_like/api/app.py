@@ -2,7 +2,8 @@
 
 ``setup_app()`` builds it from the loaded configuration; ``wsgi.py`` exposes it
 for any WSGI server. Outermost first: request id, access log, error bodies,
-microversions, body size limit, authentication, then pecan.
+reading the whole body (bounded), microversions, body size limit,
+authentication, then pecan.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from magnum_like.api import hooks
 from magnum_like.api import pecan_speedups
 from magnum_like.api.middleware import access_log
 from magnum_like.api.middleware import auth
+from magnum_like.api.middleware import body
 from magnum_like.api.middleware import errors
 from magnum_like.api.middleware import version
 from magnum_like.api.types import body_errors
@@ -74,6 +76,7 @@ def setup_app(conf=CONF):
     app = auth.wrap(app, conf)
     app = sizelimit.RequestBodySizeLimiter(app, conf)
     app = version.VersionMiddleware(app)
+    app = body.RequestBodyReader(app, max_body=conf.oslo_middleware.max_request_body_size)
     app = errors.ErrorBodyMiddleware(
         app, max_body=conf.oslo_middleware.max_request_body_size)
     app = access_log.AccessLogMiddleware(app)
