@@ -70,7 +70,9 @@ def api(tmp_path_factory, keystone):
         '[DEFAULT]', 'state_path = %s' % tmp, 'log_file = %s' % (tmp / 'api.log'),
         '[api]', 'host = 127.0.0.1', 'port = %d' % port, 'auth_strategy = keystone',
         '[database]', 'connection = sqlite:///%s' % (tmp / 'api.sqlite'),
+        # No cloud to read the image's os_distro from: the default driver builds templates.
         '[cluster_template]', 'validate_cloud_resources = false',
+        '[drivers]', 'default_driver = k8s_fedora_atomic_v1',
         '[keystone_authtoken]', 'www_authenticate_uri = %s' % ks, 'auth_url = %s' % ks,
         'auth_type = password', 'username = admin',
         'password = %s' % keystone_fixture.ADMIN_PASSWORD, 'project_name = admin',
