@@ -2,7 +2,8 @@
 
 ``setup_app()`` builds it from the loaded configuration; ``wsgi.py`` exposes it
 for any WSGI server. Outermost first: request id, access log, error bodies,
-microversions, body size limit, authentication, then pecan.
+reading the whole body (bounded), microversions, body size limit,
+authentication, then pecan.
 """
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ from magnum_like.api import hooks
 from magnum_like.api import pecan_speedups
 from magnum_like.api.middleware import access_log
 from magnum_like.api.middleware import auth
+from magnum_like.api.middleware import body
 from magnum_like.api.middleware import errors
 from magnum_like.api.middleware import version
 from magnum_like.common import policy
+from magnum_like.api.types import body_errors
 
 CONF = ml_conf.CONF
 
@@ -62,6 +65,8 @@ def setup_app(conf=CONF):
     # (tests/unit/api/test_pecan_speedups.py, tests/unit/common/test_policy_patch.py).
     pecan_speedups.install()
     policy.install_fast_check()
+    body_errors.install()
+    errors.install_fault_formatter()
     app = pecan.make_app(
         root.RootController(),
         hooks=[hooks.ContextHook(), hooks.BodyShapeHook()],
@@ -75,6 +80,7 @@ def setup_app(conf=CONF):
     app = auth.wrap(app, conf)
     app = sizelimit.RequestBodySizeLimiter(app, conf)
     app = version.VersionMiddleware(app)
+    app = body.RequestBodyReader(app, max_body=conf.oslo_middleware.max_request_body_size)
     app = errors.ErrorBodyMiddleware(
         app, max_body=conf.oslo_middleware.max_request_body_size)
     app = access_log.AccessLogMiddleware(app)

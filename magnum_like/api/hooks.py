@@ -69,6 +69,34 @@ def _document_problem(doc) -> str | None:
     return None
 
 
+#: What a route argument given in a JSON body must be, by its WSME type.
+_ARGUMENT_TYPES = {wtypes.text: (str, 'a string'), int: (int, 'an integer')}
+
+
+def _check_body_arguments(funcdef, raw: bytes) -> None:
+    """Refuse (400) a JSON body naming a route argument with a value of the wrong type.
+
+    A route without a body type (``DELETE /v1/quotas``, a list's ``limit``)
+    still takes its arguments from a JSON object body; WSME passes an object
+    or list given for a text argument through to the controller, and crashes
+    converting one to an integer.
+    """
+    if not raw.strip():
+        return
+    doc = json.loads(raw)
+    if not isinstance(doc, dict):
+        return
+    for argument in funcdef.arguments:
+        value = doc.get(argument.name)
+        expected = _ARGUMENT_TYPES.get(argument.datatype)
+        if value is None or expected is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, expected[0]):
+            pecan.abort(400, detail='%s: must be %s, got %s %s.' % (
+                argument.name, expected[1], type(value).__name__,
+                json.dumps(value)[:80]))
+
+
 class BodyShapeHook(hooks.PecanHook):
     """Refuse (400) a request WSME, pecan or the database would choke on.
 
@@ -106,6 +134,9 @@ class BodyShapeHook(hooks.PecanHook):
     def before(self, state):
         funcdef = getattr(state.controller, '_wsme_definition', None)
         body_type = getattr(funcdef, 'body_type', None) if funcdef else None
+        if funcdef is not None and body_type is None:
+            _check_body_arguments(funcdef, state.request.body)
+            return
         if body_type is None or state.request.method not in ('POST', 'PUT', 'PATCH'):
             return
         raw = state.request.body

@@ -10,6 +10,7 @@ from oslo_log import log as logging
 
 from magnum_like import conf as ml_conf
 from magnum_like.api import app as api_app
+from magnum_like.api import http_server
 from magnum_like.common import rpc
 from magnum_like.common import service
 
@@ -18,9 +19,11 @@ LOG = logging.getLogger(__name__)
 
 
 def make_server(app, host: str, port: int, *, threads: int) -> wsgi.Server:
-    """A cheroot server for ``app``, with TLS when ``[api] enabled_ssl`` says so."""
+    """A cheroot server for ``app``, with TLS when ``[api] enabled_ssl`` says so, and
+    bounds on what one client can hold (``http_server.bound_clients``)."""
     server = wsgi.Server((host, port), app, numthreads=threads,
                          server_name='magnum-like-api', request_queue_size=128)
+    http_server.bound_clients(server, client_timeout=CONF.api.client_timeout)
     if CONF.api.enabled_ssl:
         from cheroot.ssl.builtin import BuiltinSSLAdapter
         server.ssl_adapter = BuiltinSSLAdapter(CONF.api.ssl_cert_file, CONF.api.ssl_key_file)

@@ -79,10 +79,11 @@ def resolve_driver(*, requested: str | None, image_driver: str | None, server_ty
     """The driver a new template gets.
 
     A driver named by the request or the image must exist. Without one, the
-    configured default or a type match is used; None means no installed driver
-    builds this type yet (clusters of it are refused at cluster create).
+    configured default or a type match is used; a template no enabled driver
+    builds is refused here rather than at its first cluster create.
 
-    :raises InvalidParameterValue: a named driver is not installed or enabled.
+    :raises InvalidParameterValue: a named driver is not installed or enabled, or
+        none is named and no enabled driver provides the type.
     """
     for source, name in (('driver', requested), ('image property magnum_driver', image_driver)):
         if name:
@@ -93,4 +94,23 @@ def resolve_driver(*, requested: str | None, image_driver: str | None, server_ty
             return name
     if CONF.drivers.default_driver and CONF.drivers.default_driver in available_drivers():
         return CONF.drivers.default_driver
-    return find_by_type(server_type, os_distro, coe)
+    found = find_by_type(server_type, os_distro, coe)
+    if found is None:
+        raise exception.InvalidParameterValue(
+            err='server_type, cluster_distro, coe: no enabled cluster driver builds '
+                '(server_type=%s, cluster_distro=%s, coe=%s). Enabled drivers: %s. Use a '
+                'supported combination (cluster_distro comes from the image\'s os_distro '
+                'property) or name a driver in the driver field.'
+                % (server_type, os_distro, coe, describe_drivers()))
+    return found
+
+
+def describe_drivers() -> str:
+    """The enabled drivers and the ``(server_type, os, coe)`` each builds, for messages."""
+    entries = []
+    for name, plugin in sorted(available_drivers().items()):
+        provides = ', '.join('(%s, %s, %s)' % (p.get('server_type'), p.get('os'), p.get('coe'))
+                             for p in getattr(plugin, 'provides', []))
+        entries.append('%s %s' % (name, provides) if provides else name)
+    return '; '.join(entries) or 'none'
+

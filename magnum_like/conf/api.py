@@ -13,6 +13,11 @@ opts = [
                     'X-Project-Id/X-User-Id/X-Roles headers (local development only).'),
     cfg.IntOpt('threads', default=16, min=1,
                help='Worker threads of the built-in WSGI server.'),
+    cfg.IntOpt('client_timeout', default=10, min=1, max=3600,
+               help='Seconds a client has to send a whole request (request line, headers '
+                    'and body) once it starts; a slower or incomplete one is answered 408 '
+                    'and its connection closed, so slow clients cannot hold the worker '
+                    'threads. Also how long an idle keep-alive connection is kept.'),
     cfg.BoolOpt('enabled_ssl', default=False, help='Serve HTTPS.'),
     cfg.StrOpt('ssl_cert_file', help='Certificate file for HTTPS.'),
     cfg.StrOpt('ssl_key_file', help='Private key file for HTTPS.'),

@@ -13,6 +13,7 @@ from oslo_db import exception as db_exc
 from oslo_utils import timeutils
 from oslo_utils import uuidutils
 import sqlalchemy as sa
+from sqlalchemy import orm
 
 from magnum_like.common import exception
 from magnum_like.db import models
@@ -267,12 +268,18 @@ def get_cluster_list(context: Any, *, limit: int | None = None, marker: str | No
                      filters: dict | None = None) -> list[models.Cluster]:
     """Visible clusters, one page. ``filters`` may also hold ``node_count``/``master_count``.
 
+    Each row comes with ``listed_node_count``/``listed_master_count`` read in the
+    same statement.
+
     :raises InvalidSortKey:
     :raises InvalidParameterValue:
     """
     with utils.reader() as session:
-        return utils.paginate(_cluster_query(session, context, filters), _CLUSTER, limit=limit,
-                              marker=marker, sort_key=sort_key, sort_dir=sort_dir)
+        query = _cluster_query(session, context, filters).options(
+            orm.with_expression(_CLUSTER.listed_node_count, _node_sum(master=False)),
+            orm.with_expression(_CLUSTER.listed_master_count, _node_sum(master=True)))
+        return utils.paginate(query, _CLUSTER, limit=limit, marker=marker, sort_key=sort_key,
+                              sort_dir=sort_dir)
 
 
 def get_cluster_count(context: Any, *, filters: dict | None = None) -> int:

@@ -181,6 +181,11 @@ class Cluster(Base):
     trustee_password: Mapped[str | None] = mapped_column(sa.Text)
     coe_version: Mapped[str | None] = _str()
     container_version: Mapped[str | None] = _str()
+    #: Worker and master totals over the node groups, loaded only by the list query in
+    #: the same statement as the row (a page never pairs a row with counts read after
+    #: its delete committed); None elsewhere.
+    listed_node_count: Mapped[int | None] = orm.query_expression()
+    listed_master_count: Mapped[int | None] = orm.query_expression()
     fixed_network: Mapped[str | None] = _str()
     fixed_subnet: Mapped[str | None] = _str()
     floating_ip_enabled: Mapped[bool | None] = mapped_column(sa.Boolean, default=True)

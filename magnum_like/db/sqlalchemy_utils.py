@@ -10,11 +10,13 @@ import contextlib
 import contextvars
 import os
 import threading
+import time
 from typing import Any, Callable
 
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
 from oslo_db.sqlalchemy import utils as db_utils
+from oslo_log import log as logging
 from oslo_utils import uuidutils
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -24,6 +26,7 @@ from magnum_like import conf
 from magnum_like.db import models
 
 CONF = conf.CONF
+LOG = logging.getLogger(__name__)
 
 
 def ensure_sqlite_directory(url: str) -> None:
@@ -47,6 +50,52 @@ class DatabaseBusy(exception.ServiceUnavailable, db_exc.DBDeadlock):
     Also a ``DBDeadlock``, so ``wrap_db_retry(retry_on_deadlock=True)`` and
     callers that retry deadlocks still do.
     """
+
+
+class DatabaseUnavailable(exception.ServiceUnavailable, db_exc.DBConnectionError):
+    """The database server cannot be reached: 503 (and still a ``DBConnectionError``).
+
+    ``reported``: the outage was logged once when it began (:class:`_Availability`),
+    so callers answer it without a traceback of their own.
+    """
+
+    reported = True
+
+
+#: What oslo.db raises when the server is down or the connection broke.
+_CONNECTION_ERRORS = (db_exc.DBConnectionError, db_exc.CantStartEngineError)
+
+
+class _Availability:
+    """Log one line when the database becomes unreachable and one when it is back.
+
+    During an outage every transaction fails; one line per failure (and a
+    traceback per request or heartbeat) would bury the log.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.down_since: float | None = None
+
+    def failed(self, error: Exception) -> None:
+        with self.lock:
+            if self.down_since is not None:
+                return
+            self.down_since = time.monotonic()
+        LOG.error('The database is unreachable (%s); requests that need it fail with 503 '
+                  'until it is back.', str(error).splitlines()[0][:300])
+
+    def succeeded(self) -> None:
+        if self.down_since is None:   # the usual case: no lock
+            return
+        with self.lock:
+            since, self.down_since = self.down_since, None
+        if since is not None:
+            LOG.info('The database is reachable again (unreachable for %.1f s).',
+                     time.monotonic() - since)
+
+
+_AVAILABILITY = _Availability()
 
 
 def _is_lock_error(error: Exception) -> bool:
@@ -178,12 +227,20 @@ def _transaction(manager: Any, writing: bool) -> Any:
     try:
         with manager.using(_DBContext()) as session:
             yield session
+    except DatabaseUnavailable:
+        raise
+    except _CONNECTION_ERRORS as error:
+        _AVAILABILITY.failed(error)
+        raise DatabaseUnavailable(service='The database',
+                                  reason='it cannot be reached; retry later') from error
     except (db_exc.DBDeadlock, sa.exc.OperationalError) as error:
         if _is_lock_error(error):
             raise DatabaseBusy(service='The database',
                                reason='it is busy (locked by concurrent requests); '
                                       'retry later') from error
         raise
+    else:
+        _AVAILABILITY.succeeded()
     finally:
         _WRITING.reset(token)
 

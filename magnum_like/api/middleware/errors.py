@@ -11,8 +11,12 @@ import html
 import http.client
 import json
 import re
+import threading
 
 from oslo_log import log as logging
+import wsme.api
+
+from magnum_like.common import exception
 
 LOG = logging.getLogger(__name__)
 
@@ -21,6 +25,33 @@ _TAGS = re.compile(r'<[^>]+>')
 
 #: Longest error message returned; longer ones (echoing a huge input) are cut in the middle.
 MAX_MESSAGE = 1000
+
+#: Seconds a 503 asks the client to wait (``Retry-After``) before trying again.
+RETRY_AFTER = 5
+
+_WSME_FORMAT = wsme.api.format_exception
+_LOCK = threading.Lock()
+
+
+def _format_fault(excinfo, debug=False):
+    """WSME's fault for an exception, without a traceback for a dependency that is down.
+
+    WSME logs every 5xx with its traceback; a 503 (database, Keystone, a cloud
+    service unreachable) is not a bug in the service. It is logged as one line,
+    or not at all when the outage was already reported once (``reported``).
+    """
+    error = excinfo[1]
+    if not isinstance(error, exception.ServiceUnavailable):
+        return _WSME_FORMAT(excinfo, debug)
+    if not getattr(error, 'reported', False):
+        LOG.warning('%s', error)
+    return {'faultcode': 'Server', 'faultstring': str(error), 'debuginfo': None}
+
+
+def install_fault_formatter() -> None:
+    """Route WSME's exception formatting through :func:`_format_fault` (idempotent)."""
+    with _LOCK:
+        wsme.api.format_exception = _format_fault
 
 
 def shorten(message: str, limit: int = MAX_MESSAGE) -> str:
@@ -101,6 +132,11 @@ class ErrorBodyMiddleware:
             finally:
                 if hasattr(chunks, 'close'):
                     chunks.close()
+        except exception.ServiceUnavailable as error:
+            if not getattr(error, 'reported', False):
+                LOG.warning('%s', error)
+            captured = {'status': '503 Service Unavailable', 'headers': []}
+            body = json.dumps({'faultstring': str(error)}).encode()
         except Exception:
             LOG.exception('Unhandled error serving %s %s', environ.get('REQUEST_METHOD'),
                           environ.get('PATH_INFO'))
@@ -108,10 +144,12 @@ class ErrorBodyMiddleware:
             body = b''
         status = int(captured['status'].split(' ', 1)[0])
         headers = captured['headers']
+        if status == 503 and not any(k.lower() == 'retry-after' for k, _ in headers):
+            headers = list(headers) + [('Retry-After', str(RETRY_AFTER))]
         if status < 400 or self._already_formatted(body, headers):
             start_response(captured['status'], headers)
             return [body]
-        if status >= 500:
+        if status >= 500 and status != 503:   # a 503 was logged where it was raised
             LOG.error('%s %s answered %d: %s', environ.get('REQUEST_METHOD'),
                       environ.get('PATH_INFO'), status, body[:2000])
             message = ('The service could not complete the request (%d %s).'

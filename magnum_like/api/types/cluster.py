@@ -47,7 +47,9 @@ class Cluster(base.APIBase):
     cluster_template_id = _text()
     keypair = _text()
     node_count = fields.node_count_type(0)
-    master_count = fields.node_count_type(1)
+    # 0 is what a cluster whose node groups are gone shows; a create asks for at
+    # least 1 (``_new_cluster_values``).
+    master_count = fields.node_count_type(0)
     docker_volume_size = fields.IntegerType(minimum=1, maximum=fields.INT_MAX)
     labels = fields.labels
     merge_labels = fields.boolean

@@ -16,7 +16,7 @@ ECHO = 'container-infrastructure-management'
 
 
 def body(**fields):
-    doc = {'coe': 'kubernetes', 'image_id': 'fedora-atomic-latest'}
+    doc = {'coe': 'kubernetes', 'image_id': 'fedora-atomic-latest', 'cluster_distro': 'fedora-atomic'}
     doc.update(fields)
     return doc
 

@@ -92,7 +92,7 @@ def test_null_fields_mean_not_given(admin):
                                'server_type', 'labels', 'http_proxy', 'https_proxy',
                                'no_proxy', 'registry_enabled', 'insecure_registry',
                                'tls_disabled', 'public', 'hidden', 'master_lb_enabled',
-                               'floating_ip_enabled', 'tags', 'driver', 'cluster_distro')}
+                               'floating_ip_enabled', 'tags', 'driver')}
     doc = create(admin, **nulls)
     assert doc['server_type'] == 'vm'
     assert doc['network_driver'] == 'flannel'
@@ -525,7 +525,8 @@ class TestCloudChecks:
         doc = create(admin, image_id='fedora-coreos-latest', flavor_id='m1.small',
                      master_flavor_id='m1.medium', keypair_id='default',
                      external_network_id='public', fixed_network='private',
-                     fixed_subnet='private-subnet', cluster_distro='ubuntu')
+                     fixed_subnet='private-subnet', cluster_distro='ubuntu',
+                     driver='k8s_fedora_atomic_v1')
         assert doc['cluster_distro'] == 'fedora-coreos'
 
     def test_distro_of_default_image(self, admin):
@@ -535,7 +536,7 @@ class TestCloudChecks:
         import requests
         images = requests.get(cloud.url + '/image/v2/images',
                               params={'name': 'ubuntu-22.04'}).json()['images']
-        doc = create(admin, image_id=images[0]['id'])
+        doc = create(admin, image_id=images[0]['id'], driver='k8s_fedora_atomic_v1')
         assert doc['cluster_distro'] == 'ubuntu'
 
     @pytest.mark.parametrize('field, value', [
@@ -567,8 +568,13 @@ class TestCloudChecks:
         assert_error(patch(admin, doc['uuid'],
                            {'op': 'add', 'path': '/flavor_id', 'value': 'm9.huge'}),
                      400, 'm9.huge')
+        # No driver builds ubuntu: refused, unless the patch names a driver.
+        assert_error(patch(admin, doc['uuid'],
+                           {'op': 'replace', 'path': '/image_id', 'value': 'ubuntu-22.04'}),
+                     400, 'cluster_distro=ubuntu', 'k8s_fedora_atomic_v1')
         resp = patch(admin, doc['uuid'],
-                     {'op': 'replace', 'path': '/image_id', 'value': 'ubuntu-22.04'})
+                     {'op': 'replace', 'path': '/image_id', 'value': 'ubuntu-22.04'},
+                     {'op': 'replace', 'path': '/driver', 'value': 'k8s_fedora_atomic_v1'})
         assert resp.status_code == 200, resp.text
         assert resp.json()['cluster_distro'] == 'ubuntu'
 

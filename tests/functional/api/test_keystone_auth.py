@@ -70,7 +70,9 @@ def api(tmp_path_factory, keystone):
         '[DEFAULT]', 'state_path = %s' % tmp, 'log_file = %s' % (tmp / 'api.log'),
         '[api]', 'host = 127.0.0.1', 'port = %d' % port, 'auth_strategy = keystone',
         '[database]', 'connection = sqlite:///%s' % (tmp / 'api.sqlite'),
+        # No cloud to read the image's os_distro from: the default driver builds templates.
         '[cluster_template]', 'validate_cloud_resources = false',
+        '[drivers]', 'default_driver = k8s_fedora_atomic_v1',
         '[keystone_authtoken]', 'www_authenticate_uri = %s' % ks, 'auth_url = %s' % ks,
         'auth_type = password', 'username = admin',
         'password = %s' % keystone_fixture.ADMIN_PASSWORD, 'project_name = admin',
@@ -133,7 +135,8 @@ def test_token_scopes_the_request_to_its_project(api):
     admin = {'X-Auth-Token': _token(api['keystone'], 'admin',
                                     keystone_fixture.ADMIN_PASSWORD, 'admin')}
     bob = {'X-Auth-Token': _token(api['keystone'], 'bob', PASSWORD, 'tenant-b')}
-    body = {'name': 'bobs', 'coe': 'kubernetes', 'image_id': 'fedora-atomic-latest'}
+    body = {'name': 'bobs', 'coe': 'kubernetes', 'image_id': 'fedora-atomic-latest',
+            'cluster_distro': 'fedora-atomic'}
     created = requests.post(api['url'] + '/v1/clustertemplates', json=body, headers=bob,
                             timeout=30)
     assert created.status_code == 201, created.text

@@ -29,7 +29,7 @@ def ids(values):
     return [repr(v)[:40] for v in values]
 
 CT = '/v1/clustertemplates'
-VALID = {'coe': 'kubernetes', 'image_id': 'fedora-atomic-latest'}
+VALID = {'coe': 'kubernetes', 'image_id': 'fedora-atomic-latest', 'cluster_distro': 'fedora-atomic'}
 
 STRING_FIELDS = ('name', 'image_id', 'flavor_id', 'master_flavor_id', 'keypair_id',
                  'dns_nameserver', 'external_network_id', 'fixed_network', 'fixed_subnet',
@@ -372,6 +372,49 @@ def test_odd_cluster_identifiers(admin, ident, method, suffix):
             'POST': {'name': 'x', 'node_count': 1}}.get(method)
     check(admin.request(method, '/v1/clusters/' + ident + suffix, json_body=body))
     assert row_counts() == before
+
+
+# -- quotas: route arguments and bodies of the wrong JSON type ----------------------------
+
+WRONG_TYPES = [{'x': None}, [], ['Cluster'], 7, 1.5, True, {}]
+
+
+def quota_rows(admin) -> list:
+    resp = admin.get('/v1/quotas?all_tenants=true')
+    assert resp.status_code == 200, resp.text
+    return resp.json()['quotas']
+
+
+@pytest.fixture
+def quota(admin):
+    resp = admin.post('/v1/quotas', {'project_id': 'p-q', 'resource': 'Cluster',
+                                     'hard_limit': 3})
+    assert resp.status_code == 201, resp.text
+    yield resp.json()
+    admin.delete('/v1/quotas/p-q/Cluster')
+
+
+QUOTA_CASES = (
+    [('DELETE', '/v1/quotas', dict({'project_id': 'p-q', 'resource': 'Cluster'}, **{f: v}), f)
+     for f in ('project_id', 'resource') for v in WRONG_TYPES]
+    + [('GET', '/v1/quotas', {f: v}, f) for f in ('limit', 'marker', 'sort_key', 'all_tenants')
+       for v in ({'x': None}, ['a'])]
+    + [('POST', '/v1/quotas', dict({'project_id': 'p-new', 'resource': 'Cluster',
+                                    'hard_limit': 1}, **{f: v}), f)
+       for f in ('project_id', 'resource', 'hard_limit') for v in WRONG_TYPES if v != 7
+       or f != 'hard_limit']
+    + [('PATCH', '/v1/quotas/p-q/Cluster', {'hard_limit': v}, 'hard_limit')
+       for v in [v for v in WRONG_TYPES if v != 7] + [-1, 'x']]
+)
+
+
+@pytest.mark.parametrize('method, path, body, field', QUOTA_CASES,
+                         ids=['%s %s %s' % (m, f, repr(b.get(f))[:15]) for m, _, b, f in
+                              QUOTA_CASES])
+def test_quota_wrong_types(admin, quota, method, path, body, field):
+    before = quota_rows(admin)
+    check(admin.request(method, path, json_body=body), field=field, status=400)
+    assert quota_rows(admin) == before
 
 
 # -- federations: create, PATCH, routes, identifiers -------------------------------------

@@ -137,11 +137,16 @@ def test_template_lifecycle_with_openstack_cli(api_process):
     updated = coe(api_process, 'update', uuid, 'remove', 'tags')
     assert updated['tags'] is None
 
-    second = coe(api_process, 'create', 'second', '--coe', 'kubernetes',
-                 '--image', 'ubuntu-22.04', '--external-network', 'public',
+    # No driver builds ubuntu (the image's os_distro): refused, naming the drivers.
+    ubuntu = coe(api_process, 'create', 'second', '--coe', 'kubernetes',
+                 '--image', 'ubuntu-22.04', '--external-network', 'public', expect_ok=False)
+    assert 'cluster_distro=ubuntu' in ubuntu.stderr
+    assert 'k8s_fedora_atomic_v1' in ubuntu.stderr
+    second = coe(api_process, 'create', 'second', '--coe', 'swarm-mode',
+                 '--image', 'fedora-atomic-latest', '--external-network', 'public',
                  '--public', '--hidden')
     assert second['public'] is True and second['hidden'] is True
-    assert second['cluster_distro'] == 'ubuntu'
+    assert (second['cluster_distro'], second['coe']) == ('fedora-atomic', 'swarm-mode')
     assert sorted(t['name'] for t in coe(api_process, 'list')) == ['k8s-renamed', 'second']
 
     coe(api_process, 'delete', 'k8s-renamed', fmt_json=False)

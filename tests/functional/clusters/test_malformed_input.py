@@ -68,3 +68,23 @@ def test_resize_and_nodegroups_keep_the_cluster_total(member, template):
     resp = member.patch(CL + '/' + uuid, [{'op': 'replace', 'path': '/node_count',
                                             'value': 1000}])
     assert resp.status_code == 400 and 'max_nodes_per_cluster' in resp.text, resp.text
+
+
+@pytest.mark.parametrize('suffix, body, field', [
+    ('/actions/resize', {'node_count': -1}, 'node_count'),
+    ('/actions/resize', {'node_count': 'many'}, 'node_count'),
+    ('/actions/upgrade', {'cluster_template': 'x', 'max_batch_size': 0}, 'max_batch_size'),
+    ('/nodegroups', {'name': 'ng', 'node_count': -3}, 'node_count'),
+    ('/nodegroups', {'name': 'ng', 'min_node_count': [1]}, 'min_node_count'),
+    ('', {'cluster_template_id': 'x', 'master_count': 'two'}, 'master_count'),
+    ('', {'cluster_template_id': 'x', 'create_timeout': -5}, 'create_timeout'),
+])
+def test_range_and_type_errors_name_the_field(admin, member, template, suffix, body, field):
+    """WSME blames the attribute, not the body argument (``request``, ``cluster``...)."""
+    uuid = create(member, template)
+    finish(uuid)
+    path = CL + ('/' + uuid + suffix if suffix else '')
+    resp = admin.post(path, body)
+    assert resp.status_code == 400, resp.text
+    title = resp.json()['errors'][0]['title']
+    assert title.startswith('Invalid input for field/attribute %s.' % field), title

@@ -179,3 +179,31 @@ def test_policy(member, reader, other, ready):
     assert_error(add(reader, ready), 403)
     assert_error(other.get(ngs_url(ready)), 404)
     assert_error(add(other, ready), 404)
+
+
+@pytest.mark.parametrize('body, words', [
+    ({'image_id': 'no-such-image'}, ['no-such-image']),
+    ({'image_id': '11111111-2222-3333-4444-555555555555'},
+     ['11111111-2222-3333-4444-555555555555']),
+    ({'flavor_id': 'm9.huge'}, ['m9.huge']),
+    ({'flavor_id': 'm2.medium'}, ['flavor_id', 'm2.medium', 'boot_volume_size']),
+])
+def test_create_checks_image_and_flavor_in_the_cloud(member, ready, cloud_checks, body, words):
+    before = nodegroup_rows(ready)
+    assert_error(add(member, ready, name='ng-bad', **body), 400, *words)
+    assert nodegroup_rows(ready).keys() == before.keys()
+    assert cluster_row(ready).operation is None
+
+
+def test_create_with_existing_image_and_flavor(member, ready, cloud_checks):
+    resp = add(member, ready, name='ng-ok', image_id='fedora-atomic-latest', flavor_id='m1.large')
+    assert resp.status_code == 202, resp.text
+    finish(ready, api_address='https://10.0.0.1:6443')
+    resp = add(member, ready, name='ng-bv', flavor_id='m2.medium',
+               labels={'boot_volume_size': '10'}, merge_labels=True)
+    assert resp.status_code == 202, resp.text
+
+
+def test_cloud_checks_off_accepts_unknown_image(member, ready):
+    """``[cluster_template] validate_cloud_resources = False`` (the fixture's) skips them."""
+    assert add(member, ready, name='ng-x', image_id='no-such-image').status_code == 202

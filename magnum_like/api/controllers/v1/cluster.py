@@ -147,6 +147,8 @@ def _new_cluster_values(given: dict, template: Any) -> tuple[dict, list[dict]]:
     if size is not None and template.docker_storage_driver == 'devicemapper' and size < 3:
         raise rules.invalid('docker_volume_size', 'must be at least 3 (GB) with the '
                                                   "template's docker_storage_driver devicemapper.")
+    if given.get('master_count', 1) < 1:
+        raise rules.invalid('master_count', 'must be at least 1 (got %d).' % given['master_count'])
     node_count = given.get('node_count', 1)
     rules.check_node_count(node_count, ctl.version())
     rules.check_cluster_size(node_count + given.get('master_count', 1))
@@ -175,13 +177,27 @@ def build_view(cluster_values: dict, template: Any, nodegroups: list[dict]) -> A
         nodegroups=[models.NodeGroup(**ng) for ng in nodegroups])
 
 
+def _counts(row: Any, nodegroups: list) -> dict:
+    """Worker and master totals of a cluster.
+
+    A listed row carries them from its own statement (``db.get_cluster_list``):
+    node groups read afterwards may already be gone with a delete that committed
+    in between. A row read alone sums ``nodegroups``.
+    """
+    if row.listed_master_count is not None:
+        # int(): MariaDB's SUM is a DECIMAL.
+        return {'node_count': int(row.listed_node_count or 0),
+                'master_count': int(row.listed_master_count)}
+    return {'node_count': sum(ng.node_count or 0 for ng in nodegroups if ng.role != 'master'),
+            'master_count': sum(ng.node_count or 0 for ng in nodegroups if ng.role == 'master')}
+
+
 def _render(rows: list, *, full: bool, with_faults: bool = False) -> list:
     """API views of a page of clusters: a fixed number of queries, not one per row."""
     uuids = [r.uuid for r in rows]
     url, version = ctl.base_url(), ctl.version()
     if not full:
-        counts = db.get_cluster_node_counts(uuids)
-        return [cluster_types.build(r, base_url=url, version=version, counts=counts[r.uuid],
+        return [cluster_types.build(r, base_url=url, version=version, counts=_counts(r, []),
                                     full=False) for r in rows]
     groups = db.get_nodegroups_by_cluster(uuids)
     template_ids = sorted({r.cluster_template_id for r in rows if r.cluster_template_id})
@@ -190,8 +206,7 @@ def _render(rows: list, *, full: bool, with_faults: bool = False) -> list:
     result = []
     for row in rows:
         ngs = groups[row.uuid]
-        counts = {'node_count': sum(ng.node_count or 0 for ng in ngs if ng.role != 'master'),
-                  'master_count': sum(ng.node_count or 0 for ng in ngs if ng.role == 'master')}
+        counts = _counts(row, ngs)
         template = templates.get(row.cluster_template_id)
         result.append(cluster_types.build(
             row, base_url=url, version=version, counts=counts, nodegroups=ngs,

@@ -180,8 +180,11 @@ class ClusterTemplatesController(ctl.FlatResourceRoutes, rest.RestController):
             values['cluster_distro'] = derived['cluster_distro']
             changed.add('cluster_distro')
         if changed & {'driver', 'server_type', 'coe', 'cluster_distro', 'image_id'}:
+            # A driver the patch names (even its current one) is kept; otherwise the
+            # driver follows the new (server_type, cluster_distro, coe).
+            named = 'driver' in changed or any(op['path'] == '/driver' for op in ops)
             values['driver'] = rules.resolve_driver(
-                values if 'driver' in changed else dict(values, driver=None),
+                values if named else dict(values, driver=None),
                 derived.get('image_driver'))
             changed.add('driver')
         updates = {f: values.get(f) for f in changed if values.get(f) != current.get(f)}

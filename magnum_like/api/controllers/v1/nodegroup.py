@@ -56,6 +56,27 @@ def _find_nodegroup(cluster_uuid: str, ident: str):
     return db.get_nodegroup_by_name(admin, cluster_uuid, ident)
 
 
+def _check_cloud(given: dict, labels: dict) -> None:
+    """The image and flavor a new node group names exist, as a cluster create checks
+    its own (``[cluster_template] validate_cloud_resources``), so that a typo is a 400
+    now and not a failed stack later.
+
+    :raises ImageNotFound: or FlavorNotFound, or InvalidParameterValue for a flavor
+        without a root disk and no ``boot_volume_size`` label.
+    """
+    if not CONF.cluster_template.validate_cloud_resources:
+        return
+    resources = cloud.get_cloud_resources(ctl.context())
+    if given.get('image_id'):
+        resources.get_image(given['image_id'])
+    if given.get('flavor_id'):
+        flavor = resources.get_flavor(given['flavor_id'])
+        if flavor.get('disk') == 0 and not rules.label_int(labels, 'boot_volume_size', 0):
+            raise rules.invalid('flavor_id', 'flavor %s has no root disk; use a flavor with one '
+                                             'or set the label boot_volume_size.'
+                                % given['flavor_id'])
+
+
 def _view(row, cluster) -> ng_types.NodeGroup:
     return ng_types.build(row, base_url=ctl.base_url(), cluster_labels=cluster.labels)
 
@@ -151,8 +172,7 @@ class NodeGroupController(rest.RestController):
             'node_taints': ng_rules.check_node_taints(given.get('node_taints')),
             'version': given.get('version'), 'status': states.CREATE_IN_PROGRESS,
         }
-        if CONF.cluster_template.validate_cloud_resources and 'flavor_id' in given:
-            cloud.get_cloud_resources(ctl.context()).get_flavor(given['flavor_id'])
+        _check_cloud(given, values['labels'])
         # What the driver would refuse to build (e.g. bad label values) is a 400 now.
         view = driver_base.ClusterView(cluster=cluster, template=template, nodegroups=ngs)
         clusters.driver_for(template).validate_nodegroup(view, models.NodeGroup(**values))
