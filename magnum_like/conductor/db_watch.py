@@ -4,11 +4,12 @@ Every periodic task of a conductor (the heartbeat each second, the tracking
 pass, the work it hands to its pool, Heat's events, RPC casts) reads or
 writes the database. While the database is down each of them fails each
 time; logged with a traceback, a 15-second outage was thousands of ERROR
-lines per conductor, and the one line that mattered drowned. Here the first
-failure that is the database being unreachable logs one WARNING (no
-traceback) and marks the process ``down``; further such failures are DEBUG;
-the first success afterwards (the heartbeat tries every interval) logs one
-WARNING that it is back, with how long it was away. Nothing is lost while
+lines per conductor, and the one line that mattered drowned. The database
+layer (``magnum_like.db.sqlalchemy_utils``) logs one WARNING per process when
+it goes and one when it is back; here a failure that is the database being
+unreachable marks the process ``down`` (DEBUG only, no traceback) so the
+periodic tasks skip quietly, and the first success afterwards (the heartbeat
+tries every interval) clears it. Nothing is lost while
 down: every intent is in the database, and the tracking pass that runs
 once it is back carries it out.
 
@@ -72,7 +73,8 @@ class DatabaseWatch:
 
     def failed(self, error: BaseException, what: str) -> bool:
         """Report a failure of ``what``; True if it was the database being unreachable
-        (then it is logged here: once per outage, later ones at DEBUG)."""
+        (the database layer logs the outage once per process,
+        ``magnum_like.db.sqlalchemy_utils``; here it is only DEBUG)."""
         if not is_unreachable(error):
             return False
         with self._lock:
@@ -80,12 +82,7 @@ class DatabaseWatch:
             if first:
                 self._down_since = time.monotonic()
                 self.outages += 1
-        if first:
-            # Called while handling ``error``: oslo.log adds its one-line summary.
-            LOG.warning('Database unreachable (%s); periodic tasks wait for it quietly '
-                        'and resume when it is back', what)
-        else:
-            LOG.debug('Database still unreachable (%s)', what)
+        LOG.debug('Database %s (%s)', 'unreachable' if first else 'still unreachable', what)
         return True
 
     def succeeded(self) -> None:
@@ -95,7 +92,7 @@ class DatabaseWatch:
         with self._lock:
             since, self._down_since = self._down_since, None
         if since is not None:
-            LOG.warning('Database reachable again after %.0f s', time.monotonic() - since)
+            LOG.debug('Database reachable again after %.0f s', time.monotonic() - since)
 
 
 #: The process's one watch.

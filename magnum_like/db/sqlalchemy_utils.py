@@ -82,7 +82,7 @@ class _Availability:
             if self.down_since is not None:
                 return
             self.down_since = time.monotonic()
-        LOG.error('The database is unreachable (%s); requests that need it fail with 503 '
+        LOG.warning('The database is unreachable (%s); requests that need it fail with 503 '
                   'until it is back.', str(error).splitlines()[0][:300])
 
     def succeeded(self) -> None:
@@ -91,7 +91,7 @@ class _Availability:
         with self.lock:
             since, self.down_since = self.down_since, None
         if since is not None:
-            LOG.info('The database is reachable again (unreachable for %.1f s).',
+            LOG.warning('The database is reachable again (unreachable for %.1f s).',
                      time.monotonic() - since)
 
 

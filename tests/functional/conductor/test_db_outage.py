@@ -24,8 +24,8 @@ from tests.functional.conductor import test_multiprocess as mp
 from tests.functional.conductor.test_multiprocess_certs import _config
 from tests.functional.conductor.test_multiprocess_certs import vhost_url  # noqa: F401
 
-WENT_AWAY = 'Database unreachable'
-BACK = 'Database reachable again'
+WENT_AWAY = 'The database is unreachable'
+BACK = 'The database is reachable again'
 
 
 def _cluster(engine, uuid):

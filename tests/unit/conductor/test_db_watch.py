@@ -55,8 +55,10 @@ def test_one_line_when_it_goes_and_one_when_it_is_back(caplog):
     for _ in range(5):
         watch.succeeded()
     assert not watch.down
-    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert [r.getMessage().split(' (')[0] for r in loud] == [
+    # The database layer logs the outage (once per process); the watch only at DEBUG.
+    assert not [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert [r.getMessage().split(' (')[0] for r in caplog.records
+            if 'still' not in r.getMessage()] == [
         'Database unreachable', 'Database reachable again after 0 s']
-    assert not any(r.exc_info for r in loud)  # no traceback
+    assert not any(r.exc_info for r in caplog.records)  # no traceback
     assert watch.outages == 1
