@@ -10,6 +10,7 @@ from oslo_log import log as logging
 
 from magnum_like import conf as ml_conf
 from magnum_like.api import app as api_app
+from magnum_like.common import config_check
 from magnum_like.common import rpc
 from magnum_like.common import service
 
@@ -58,6 +59,10 @@ def serve_until_signalled(server: wsgi.Server, on_ready=None) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Load configuration, build the app and serve until SIGTERM/SIGINT."""
     service.prepare_service(argv if argv is not None else sys.argv)
+    try:
+        config_check.check_api(CONF)
+    except config_check.ConfigurationError as error:
+        return service.refuse_to_start('magnum-like-api', error)
     # Casts nudge the conductors; the transport connects on first use.
     rpc.init(CONF)
     app = api_app.setup_app()
