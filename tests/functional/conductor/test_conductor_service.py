@@ -102,7 +102,7 @@ driver = noop
     try:
         rows = _wait_for(lambda: [r for r in _heartbeats(sqlite_url) if r[0] == host],
                          timeout=30, what='the heartbeat row')
-        assert rows[0][1] == manager.BINARY
+        assert rows[0][1] == 'magnum-conductor'  # Magnum's name, as GET /v1/mservices shows it
         first = rows[0][2]
         _wait_for(lambda: [r for r in _heartbeats(sqlite_url) if r[0] == host and r[2] > first],
                   timeout=10, what='report_count to increase')
