@@ -83,7 +83,7 @@ def test_two_workers_share_the_port_and_a_dead_one_is_replaced(tmp_path):
             for _ in range(200):
                 try:
                     seen.add(_answering_pid(url))
-                except requests.ConnectionError:
+                except (requests.ConnectionError, requests.Timeout):  # bound socket, worker not yet serving
                     return False
                 if seen == workers:
                     return seen

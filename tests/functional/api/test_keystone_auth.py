@@ -95,7 +95,7 @@ def api(tmp_path_factory, keystone):
         try:
             requests.get(url + '/', timeout=1)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # bound socket, worker not yet serving
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 pytest.fail('magnum-like-api did not start:\n%s'

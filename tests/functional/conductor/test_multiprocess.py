@@ -152,7 +152,7 @@ def test_200_clusters_3_conductors_2_apis_survive_sigkill(tmp_path, mysql_db, te
         def apis_up():
             try:
                 return all(requests.get(u + '/', timeout=2).status_code < 500 for u in api_urls)
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # bound socket, worker not yet serving
                 return False
         _wait(apis_up, 60, 'the API processes')
         _wait(lambda: len([s for s in db.get_magnum_service_list()
