@@ -124,13 +124,27 @@ def _run_worker(sock: socket.socket | None) -> None:
         rpc.cleanup()
 
 
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel SIGTERM this worker when the parent dies (even by SIGKILL)."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass  # elsewhere a worker outlives a killed parent until stopped itself
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(0)
+
+
 def _fork_worker(sock: socket.socket) -> int:
+    parent = os.getpid()
     pid = os.fork()
     if pid:
         return pid
     # The child: default signal handling until serve_until_signalled installs its own.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    _die_with_parent(parent)
     code = 0
     try:
         _run_worker(sock)
