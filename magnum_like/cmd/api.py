@@ -160,8 +160,8 @@ def supervise(sock: socket.socket, workers: int) -> None:
     stopping = threading.Event()
 
     def handle(signum, frame):
+        stopping.set()  # first: a failing log handler must not keep the workers running
         LOG.info('Signal %d received, stopping the workers.', signum)
-        stopping.set()
 
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)
@@ -170,20 +170,31 @@ def supervise(sock: socket.socket, workers: int) -> None:
         started[_fork_worker(sock)] = time.monotonic()
     LOG.info('magnum-like-api serving on %s:%s with %d workers: %s', CONF.api.host,
              CONF.api.port, workers, sorted(started))
-    while not stopping.wait(0.2):
-        while started:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-            if pid == 0:
-                break
-            began = started.pop(pid, None)
-            if began is None or stopping.is_set():
-                continue
-            LOG.error('magnum-like-api worker %d exited (status %d); starting another',
-                      pid, status)
-            if time.monotonic() - began < RESPAWN_DELAY:
-                stopping.wait(RESPAWN_DELAY)
-            if not stopping.is_set():
-                started[_fork_worker(sock)] = time.monotonic()
+    try:
+        while not stopping.wait(0.2):
+            _replace_dead_workers(sock, started, stopping)
+    finally:  # whatever ends the loop, no worker is left serving
+        _stop_workers(started)
+
+
+def _replace_dead_workers(sock: socket.socket, started: dict[int, float],
+                          stopping: threading.Event) -> None:
+    while started:
+        pid, status = os.waitpid(-1, os.WNOHANG)
+        if pid == 0:
+            return
+        began = started.pop(pid, None)
+        if began is None or stopping.is_set():
+            continue
+        LOG.error('magnum-like-api worker %d exited (status %d); starting another',
+                  pid, status)
+        if time.monotonic() - began < RESPAWN_DELAY:
+            stopping.wait(RESPAWN_DELAY)
+        if not stopping.is_set():
+            started[_fork_worker(sock)] = time.monotonic()
+
+
+def _stop_workers(started: dict[int, float]) -> None:
     for pid in started:
         _signal(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT
