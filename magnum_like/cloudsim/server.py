@@ -29,6 +29,7 @@ from magnum_like.cloudsim.heat.model import Stack
 from magnum_like.cloudsim.heat.scheduler import Scheduler
 from magnum_like.cloudsim.neutron import NeutronAPI
 from magnum_like.cloudsim.notify import Notifier
+from magnum_like.cloudsim.identity import Identity
 from magnum_like.cloudsim.nova import NovaAPI
 from magnum_like.cloudsim.octavia import OctaviaAPI
 from magnum_like.cloudsim.store import SNAPSHOT_VERSION, TABLES, Persistence, Store
@@ -64,6 +65,9 @@ class Simulator:
     :param cluster_apis: serve each cluster's own API on its loopback addresses
         (:mod:`magnum_like.cloudsim.coe`).
     :param cluster_api_limit: most cluster APIs served at once.
+    :param keystone_url: Keystone to validate tokens with, so keypairs belong to
+        the token's user (see ``identity.py``); without it, ``X-User-Id`` or the
+        default user.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *,
@@ -72,7 +76,8 @@ class Simulator:
                  delays: Optional[dict[str, float]] = None, default_delay: float = 0.0,
                  notify_url: Optional[str] = None, notify_topic: str = "notifications",
                  notify_exchange: str = "heat", threads: int = 16,
-                 cluster_apis: bool = True, cluster_api_limit: int = 128) -> None:
+                 cluster_apis: bool = True, cluster_api_limit: int = 128,
+                 keystone_url: Optional[str] = None) -> None:
         self.host = host
         self.port = port
         self.state_file = state_file
@@ -90,7 +95,7 @@ class Simulator:
         self._services: dict[str, Callable[[webob.Request, str], webob.Response]] = {
             "orchestration": HeatAPI(self.engine, self.store.lock),
             "key-manager": BarbicanAPI(self.store),
-            "compute": NovaAPI(self.store),
+            "compute": NovaAPI(self.store, Identity(keystone_url)),
             "image": GlanceAPI(self.store),
             "network": NeutronAPI(self.store),
             "load-balancer": OctaviaAPI(self.store),

@@ -11,8 +11,13 @@ opts = [
     cfg.StrOpt('auth_strategy', default='keystone', choices=('keystone', 'noauth'),
                help='keystone: validate tokens with keystonemiddleware. noauth: trust the '
                     'X-Project-Id/X-User-Id/X-Roles headers (local development only).'),
-    cfg.IntOpt('threads', default=16, min=1,
-               help='Worker threads of the built-in WSGI server.'),
+    cfg.IntOpt('workers', min=1, max=64, sample_default='the number of CPUs (at most 64)',
+               help='Processes magnum-like-api serves with, all sharing the listening socket '
+                    '(each with its own database and RPC connections and [api] threads '
+                    'threads). The parent restarts a worker that dies and stops them all on '
+                    'SIGTERM/SIGINT. Unset: the number of CPUs.'),
+    cfg.IntOpt('threads', default=16, min=1, max=1000,
+               help='Worker threads of the built-in WSGI server (per worker process).'),
     cfg.IntOpt('client_timeout', default=10, min=1, max=3600,
                help='Seconds a client has to send a whole request (request line, headers '
                     'and body) once it starts; a slower or incomplete one is answered 408 '
