@@ -287,3 +287,18 @@ def test_noauth_skips_trusts(pki_config, log_lines):
     assert trust.rotation_for_request(ctx, _row(cluster.uuid)) == {}
     trust.delete_trust(ctx, cluster.uuid)
     assert sum('no trustee user and no trust' in line for line in log_lines) == 1
+
+
+def test_keystone_down_is_a_503_naming_the_cluster(keystone, trust_config):
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        closed = sock.getsockname()[1]
+    trust_config['conf'].set_override('auth_url', 'http://127.0.0.1:%d/v3' % closed,
+                                      group='keystone_auth')
+    with pytest.raises(exception.TrusteeOrTrustToClusterFailed) as caught:
+        trust.create_for_request(_owner_context(keystone, trust_config),
+                                 'c0ffee00-0000-4000-8000-000000000004',
+                                 trust_config['project'], trust_config['demo'])
+    assert caught.value.code == 503
+    assert 'c0ffee00-0000-4000-8000-000000000004' in str(caught.value)
