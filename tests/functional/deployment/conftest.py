@@ -37,13 +37,10 @@ import requests
 
 from tests.fixtures import database
 from tests.fixtures import keystone as keystone_fixture
+from tests.fixtures import rabbitmq
 from tests.fixtures.cli import openstack_env
 
 BIN = os.path.dirname(sys.executable)
-RABBIT_HOST = os.environ.get('MLT_RABBIT_HOST', '127.0.0.1')
-RABBIT_PORT = int(os.environ.get('MLT_RABBIT_PORT', '5672'))
-RABBIT_USER = os.environ.get('MLT_RABBIT_USER', 'guest')
-RABBIT_PASSWORD = os.environ.get('MLT_RABBIT_PASSWORD', 'guest')
 PASSWORD = 'user-secret'
 DOMAIN_ADMIN_PASSWORD = 'trustee-admin-secret'
 #: (user, project) of the tests' users; each user is a member of its project.
@@ -76,12 +73,7 @@ def wait_for(predicate, *, timeout: float, what: str, interval: float = 0.5):
 
 
 def rabbitmqctl(*args: str) -> subprocess.CompletedProcess:
-    command = shutil.which('rabbitmqctl') or '/usr/sbin/rabbitmqctl'
-    try:
-        return subprocess.run([command, *args], capture_output=True, text=True, timeout=60)
-    except (OSError, subprocess.TimeoutExpired) as error:
-        unavailable('rabbitmqctl unusable: %s' % error)
-        raise
+    return subprocess.run(['rabbitmqctl', *args], capture_output=True, text=True, timeout=60)
 
 
 class Deployment:
@@ -90,7 +82,7 @@ class Deployment:
     def __init__(self, tmp) -> None:
         self.tmp = tmp
         self.run = uuidlib.uuid4().hex[:10]
-        self.vhost = 'mlt-deploy-%s' % self.run
+        self.vhost: rabbitmq.VHost | None = None
         self.keystone: keystone_fixture.KeystoneServer | None = None
         self.db_url: str | None = None
         self.keystone_db_url: str | None = None
@@ -108,17 +100,17 @@ class Deployment:
     # -- the services it needs ----------------------------------------------------------
     def _rabbit(self) -> str:
         try:
-            socket.create_connection((RABBIT_HOST, RABBIT_PORT), timeout=3).close()
+            socket.create_connection((rabbitmq.HOST, rabbitmq.PORT), timeout=3).close()
         except OSError as error:
-            unavailable('RabbitMQ unreachable at %s:%s: %s' % (RABBIT_HOST, RABBIT_PORT, error))
-        made = rabbitmqctl('add_vhost', self.vhost)
-        if made.returncode:
-            unavailable('rabbitmqctl add_vhost failed: %s' % made.stderr[-500:])
-        perms = rabbitmqctl('set_permissions', '-p', self.vhost, RABBIT_USER, '.*', '.*', '.*')
-        if perms.returncode:
-            unavailable('rabbitmqctl set_permissions failed: %s' % perms.stderr[-500:])
-        return 'rabbit://%s:%s@%s:%d/%s' % (RABBIT_USER, RABBIT_PASSWORD, RABBIT_HOST,
-                                            RABBIT_PORT, self.vhost)
+            unavailable('RabbitMQ unreachable at %s:%s: %s' % (rabbitmq.HOST, rabbitmq.PORT,
+                                                               error))
+        if shutil.which('rabbitmqctl') is None:
+            unavailable('rabbitmqctl is not installed: the vhost cannot be made')
+        try:
+            self.vhost = rabbitmq.create_vhost()
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as error:
+            unavailable('cannot create a RabbitMQ vhost: %s' % error)
+        return self.vhost.url
 
     def _keystone(self) -> None:
         # Keystone on MariaDB too: on SQLite its concurrent user deletes fail
@@ -151,7 +143,8 @@ class Deployment:
     def _simulator(self, rabbit: str) -> None:
         log = open(self.tmp / 'cloudsim.log', 'wb')
         self.sim = subprocess.Popen(
-            [os.path.join(BIN, 'magnum-like-cloudsim'), '--port', '0', '--notify-url', rabbit],
+            [os.path.join(BIN, 'magnum-like-cloudsim'), '--port', '0', '--notify-url', rabbit,
+             '--keystone-url', self.keystone.url],
             stdout=subprocess.PIPE, stderr=log, cwd=str(self.tmp))
         line = self.sim.stdout.readline().decode()
         if not line:
@@ -321,7 +314,8 @@ driver = messagingv2
         for url in (self.db_url, self.keystone_db_url):
             if url:
                 database.drop_database(url)
-        rabbitmqctl('delete_vhost', self.vhost)
+        if self.vhost is not None:
+            rabbitmq.delete_vhost(self.vhost)
 
     # -- reading what happened -------------------------------------------------------------
     def log(self, name: str) -> str:
@@ -342,13 +336,14 @@ driver = messagingv2
     # -- the CLI ---------------------------------------------------------------------------
     def openstack(self, *args: str, user: str = 'demo', project: str | None = None,
                   password: str = PASSWORD, expect_ok: bool = True,
-                  env_extra: dict | None = None) -> subprocess.CompletedProcess:
-        """``openstack <args>`` as ``user`` (password auth against Keystone)."""
-        env = openstack_env(OS_AUTH_URL=self.keystone.url, OS_USERNAME=user,
-                            OS_PASSWORD=password, OS_PROJECT_NAME=project or user,
-                            OS_USER_DOMAIN_ID='default', OS_PROJECT_DOMAIN_ID='default',
-                            OS_IDENTITY_API_VERSION='3', OS_REGION_NAME='RegionOne',
-                            OS_INTERFACE='public', **(env_extra or {}))
+                  auth_env: dict | None = None) -> subprocess.CompletedProcess:
+        """``openstack <args>`` as ``user`` (password auth against Keystone), or with
+        the ``OS_*`` authentication variables ``auth_env``."""
+        auth = auth_env or dict(OS_USERNAME=user, OS_PASSWORD=password,
+                                OS_PROJECT_NAME=project or user, OS_USER_DOMAIN_ID='default',
+                                OS_PROJECT_DOMAIN_ID='default')
+        env = openstack_env(OS_AUTH_URL=self.keystone.url, OS_IDENTITY_API_VERSION='3',
+                            OS_REGION_NAME='RegionOne', OS_INTERFACE='public', **auth)
         result = subprocess.run([os.path.join(BIN, 'openstack'), *args], env=env,
                                 capture_output=True, text=True, timeout=180)
         if expect_ok:

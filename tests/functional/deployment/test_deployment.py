@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+import json
 import re
 
 import pytest
@@ -193,15 +194,20 @@ def test_twenty_clusters_every_cast_handled(deployment, template):
         assert 'TypeError' not in text, name
 
 
-def _purge_conductor_queues(deployment) -> list[str]:
-    listed = deploy.rabbitmqctl('list_queues', '-p', deployment.vhost, '-q', 'name')
+def _queue_length(deployment, name: str) -> int | None:
+    listed = deploy.rabbitmqctl('list_queues', '-p', deployment.vhost.name, 'name',
+                                'messages', '--formatter', 'json', '--quiet')
     assert listed.returncode == 0, listed.stderr
-    names = [n.strip() for n in listed.stdout.split('\n')
-             if n.strip().startswith(CONDUCTOR_TOPIC)]
-    for name in names:
-        purged = deploy.rabbitmqctl('purge_queue', '-p', deployment.vhost, name)
-        assert purged.returncode == 0, purged.stderr
-    return names
+    return {q['name']: q['messages'] for q in json.loads(listed.stdout or '[]')}.get(name)
+
+
+def _lose_casts(deployment, count: int) -> None:
+    """Drop the ``count`` casts waiting in the conductors' topic queue (none consumes it)."""
+    deploy.wait_for(lambda: _queue_length(deployment, CONDUCTOR_TOPIC) == count, timeout=60,
+                    what='%d casts queued for the stopped conductors' % count)
+    purged = deploy.rabbitmqctl('purge_queue', '-p', deployment.vhost.name, CONDUCTOR_TOPIC)
+    assert purged.returncode == 0, purged.stderr
+    assert _queue_length(deployment, CONDUCTOR_TOPIC) == 0
 
 
 def test_offline_conductors_lost_casts_and_a_vanished_project(deployment, template):
@@ -217,7 +223,7 @@ def test_offline_conductors_lost_casts_and_a_vanished_project(deployment, templa
                          '--master-flavor', 'm1.small', user='doomed')
     doomed = _create(deployment, ['doomed'], user='doomed')['doomed']
     assert len(_trusts_of(deployment, 'demo')) == 10  # made while the API accepted them
-    assert _purge_conductor_queues(deployment)  # the casts are lost: only the DB holds them
+    _lose_casts(deployment, 11)  # only the database holds the 11 creates now
     deployment.keystone_admin().projects.delete(deployment.ids['doomed'])
 
     deployment.start_conductors()
@@ -253,7 +259,7 @@ def test_refused_trust_and_quota_leave_nothing(deployment, template):
         'mlt-deploy', user=deployment.ids['demo_user'], secret='app-secret')
     app = deployment.openstack(
         'coe', 'cluster', 'create', 'via-app-credential', '--cluster-template', TEMPLATE,
-        expect_ok=False, env_extra={
+        expect_ok=False, auth_env={
             'OS_AUTH_TYPE': 'v3applicationcredential',
             'OS_APPLICATION_CREDENTIAL_ID': credential.id,
             'OS_APPLICATION_CREDENTIAL_SECRET': 'app-secret'})
