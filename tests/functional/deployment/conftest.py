@@ -259,8 +259,8 @@ driver = messagingv2
             if self.api.poll() is not None:
                 raise AssertionError('magnum-like-api exited: %s' % self.log('api')[-3000:])
             try:
-                return requests.get(self.api_url + '/', timeout=2).status_code == 200
-            except requests.ConnectionError:
+                return requests.get(self.api_url + '/', timeout=10).status_code == 200
+            except (requests.ConnectionError, requests.Timeout):  # workers still starting
                 return False
         wait_for(api_up, timeout=90, what='the API')
         return self
