@@ -124,13 +124,27 @@ def _run_worker(sock: socket.socket | None) -> None:
         rpc.cleanup()
 
 
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel SIGTERM this worker when the parent dies (even by SIGKILL)."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG (Linux)
+    except (OSError, AttributeError):
+        pass  # elsewhere a worker outlives a killed parent until stopped itself
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(0)
+
+
 def _fork_worker(sock: socket.socket) -> int:
+    parent = os.getpid()
     pid = os.fork()
     if pid:
         return pid
     # The child: default signal handling until serve_until_signalled installs its own.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    _die_with_parent(parent)
     code = 0
     try:
         _run_worker(sock)
@@ -146,8 +160,8 @@ def supervise(sock: socket.socket, workers: int) -> None:
     stopping = threading.Event()
 
     def handle(signum, frame):
+        stopping.set()  # first: a failing log handler must not keep the workers running
         LOG.info('Signal %d received, stopping the workers.', signum)
-        stopping.set()
 
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)
@@ -156,20 +170,31 @@ def supervise(sock: socket.socket, workers: int) -> None:
         started[_fork_worker(sock)] = time.monotonic()
     LOG.info('magnum-like-api serving on %s:%s with %d workers: %s', CONF.api.host,
              CONF.api.port, workers, sorted(started))
-    while not stopping.wait(0.2):
-        while started:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-            if pid == 0:
-                break
-            began = started.pop(pid, None)
-            if began is None or stopping.is_set():
-                continue
-            LOG.error('magnum-like-api worker %d exited (status %d); starting another',
-                      pid, status)
-            if time.monotonic() - began < RESPAWN_DELAY:
-                stopping.wait(RESPAWN_DELAY)
-            if not stopping.is_set():
-                started[_fork_worker(sock)] = time.monotonic()
+    try:
+        while not stopping.wait(0.2):
+            _replace_dead_workers(sock, started, stopping)
+    finally:  # whatever ends the loop, no worker is left serving
+        _stop_workers(started)
+
+
+def _replace_dead_workers(sock: socket.socket, started: dict[int, float],
+                          stopping: threading.Event) -> None:
+    while started:
+        pid, status = os.waitpid(-1, os.WNOHANG)
+        if pid == 0:
+            return
+        began = started.pop(pid, None)
+        if began is None or stopping.is_set():
+            continue
+        LOG.error('magnum-like-api worker %d exited (status %d); starting another',
+                  pid, status)
+        if time.monotonic() - began < RESPAWN_DELAY:
+            stopping.wait(RESPAWN_DELAY)
+        if not stopping.is_set():
+            started[_fork_worker(sock)] = time.monotonic()
+
+
+def _stop_workers(started: dict[int, float]) -> None:
     for pid in started:
         _signal(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT

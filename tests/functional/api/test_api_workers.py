@@ -124,6 +124,22 @@ def _zombie(pid: int) -> bool:
         return True
 
 
+def test_workers_do_not_outlive_a_killed_parent(tmp_path):
+    port = _free_port()
+    config = _write_config(tmp_path, port)
+    subprocess.run([DB_MANAGE, '--config-file', config, 'upgrade'], check=True,
+                   capture_output=True, timeout=120, cwd='/')
+    proc = subprocess.Popen([API, '--config-file', config], cwd='/',
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        workers = _wait(lambda: len(_children(proc.pid)) == 2 and _children(proc.pid), 60,
+                        'two workers')
+    finally:
+        proc.kill()
+        proc.wait(10)
+    _wait(lambda: all(_zombie(pid) for pid in workers), 30, 'the workers to stop')
+
+
 @pytest.mark.parametrize('extra, option', [
     ('[api]\nauth_strategy = keystone\n', '[trust] trustee_domain_id'),
     ('[certificates]\ncert_manager_type = x509keypair\n',
