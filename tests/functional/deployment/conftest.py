@@ -3,8 +3,10 @@
 One :class:`Deployment` per test session (``deployment`` fixture), as real
 processes on loopback:
 
-* a real Keystone (``tests/fixtures/keystone.py``, on MariaDB) with a trustee
-  domain and its admin, the service user (``admin``), and projects/users for the tests;
+* a real Keystone (``tests/fixtures/keystone.py``, on MariaDB) set up as the
+  README's operator section does (the service user ``magnum`` in project
+  ``service``, the trustee domain ``magnum`` and its admin, the service and the
+  simulator's Nova in the catalog), plus projects and users for the tests;
 * MariaDB (a database of its own) and RabbitMQ (a **vhost** of its own, made
   and removed with ``rabbitmqctl``): the service's default topics, exchanges
   and queue names, as an operator leaves them;
@@ -42,7 +44,8 @@ from tests.fixtures.cli import openstack_env
 
 BIN = os.path.dirname(sys.executable)
 PASSWORD = 'user-secret'
-DOMAIN_ADMIN_PASSWORD = 'trustee-admin-secret'
+DOMAIN_ADMIN_PASSWORD = 'domain-secret'
+SERVICE_PASSWORD = 'magnum-secret'
 #: (user, project) of the tests' users; each user is a member of its project.
 USERS = (('demo', 'demo'), ('doomed', 'doomed'))
 
@@ -122,10 +125,16 @@ class Deployment:
             unavailable('Keystone could not be started: %s' % error)
         from keystoneclient.v3 import client as ks_client
         admin = ks_client.Client(session=self.keystone.admin_session())
-        domain = admin.domains.create('magnum-trustees-%s' % self.run)
-        domain_admin = admin.users.create('trustee-admin', domain=domain,
-                                          password=DOMAIN_ADMIN_PASSWORD)
         roles = {r.name: r for r in admin.roles.list()}
+        # As the README's operator section: the service's user, the trustee domain
+        # and its admin.
+        service_project = admin.projects.create('service', domain='default')
+        service_user = admin.users.create('magnum', domain='default',
+                                          password=SERVICE_PASSWORD)
+        admin.roles.grant(roles['admin'], user=service_user, project=service_project)
+        domain = admin.domains.create('magnum')
+        domain_admin = admin.users.create('magnum_domain_admin', domain=domain,
+                                          password=DOMAIN_ADMIN_PASSWORD)
         admin.roles.grant(roles['admin'], user=domain_admin, domain=domain)
         self.ids = {'domain': domain.id, 'domain_admin': domain_admin.id}
         for user_name, project_name in USERS:
@@ -173,9 +182,9 @@ workers = 2
 www_authenticate_uri = {ks}
 auth_url = {ks}
 auth_type = password
-username = admin
-password = {keystone_fixture.ADMIN_PASSWORD}
-project_name = admin
+username = magnum
+password = {SERVICE_PASSWORD}
+project_name = service
 user_domain_id = default
 project_domain_id = default
 service_token_roles_required = false
@@ -183,15 +192,15 @@ service_token_roles_required = false
 [keystone_auth]
 auth_type = password
 auth_url = {ks}
-username = admin
-password = {keystone_fixture.ADMIN_PASSWORD}
-project_name = admin
+username = magnum
+password = {SERVICE_PASSWORD}
+project_name = service
 user_domain_id = default
 project_domain_id = default
 
 [trust]
-trustee_domain_id = {self.ids['domain']}
-trustee_domain_admin_id = {self.ids['domain_admin']}
+trustee_domain_name = magnum
+trustee_domain_admin_name = magnum_domain_admin
 trustee_domain_admin_password = {DOMAIN_ADMIN_PASSWORD}
 trustee_password_encryption_key = {crypto.generate_key()}
 
@@ -273,6 +282,12 @@ driver = messagingv2
         admin.post(ks + '/endpoints', json={'endpoint': {
             'service_id': service['id'], 'interface': 'public', 'region_id': 'RegionOne',
             'url': 'http://127.0.0.1:%s/v1' % self.config_port()}})
+        # The simulator's Nova, for users' keypairs (``openstack keypair create``).
+        nova = admin.post(ks + '/services', json={'service': {
+            'type': 'compute', 'name': 'nova'}}).json()['service']
+        admin.post(ks + '/endpoints', json={'endpoint': {
+            'service_id': nova['id'], 'interface': 'public', 'region_id': 'RegionOne',
+            'url': self.endpoints['compute']}})
 
     def config_port(self) -> str:
         return self.api_url.rsplit(':', 1)[1]

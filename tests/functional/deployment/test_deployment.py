@@ -17,15 +17,25 @@ import requests
 from tests.functional.deployment import conftest as deploy
 
 TEMPLATE = 'k8s-deploy'
+KEYPAIR = 'demokey'
 CONDUCTOR_TOPIC = 'magnum-like-conductor'
 
 
 @pytest.fixture(scope='session')
 def template(deployment):
-    """A Kubernetes template of the ``demo`` project (cloud resources checked)."""
+    """A Kubernetes template of the ``demo`` project (cloud resources checked) naming
+    ``demokey``, a keypair ``demo`` made in the simulator's Nova with ``openstack``."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from cryptography.hazmat.primitives import serialization
+    public = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    path = deployment.tmp / 'demokey.pub'
+    path.write_bytes(public + b' demo@deployment\n')
+    deployment.openstack('keypair', 'create', '--public-key', str(path), KEYPAIR)
     deployment.openstack('coe', 'cluster', 'template', 'create', TEMPLATE, '--coe',
                          'kubernetes', '--image', 'fedora-atomic-latest', '--external-network',
-                         'public', '--flavor', 'm1.small', '--master-flavor', 'm1.small')
+                         'public', '--flavor', 'm1.small', '--master-flavor', 'm1.small',
+                         '--keypair', KEYPAIR)
     return TEMPLATE
 
 
@@ -146,9 +156,22 @@ def test_template_keypair_is_not_checked_but_a_clusters_is(deployment, template)
         assert result.returncode != 0
         assert '(HTTP 404)' in result.stderr and 'no-such-keypair' in result.stderr, \
             result.stderr
-    assert deployment.clusters() == {}
+    # Keypairs belong to users: a public template naming demo's keypair is no use to
+    # another user, whose create is a 404 too.
+    admin = dict(user='admin', project='admin',
+                 password=deploy.keystone_fixture.ADMIN_PASSWORD)
+    deployment.openstack('coe', 'cluster', 'template', 'create', 'kp-demo', '--public',
+                         '--coe', 'kubernetes', '--image', 'fedora-atomic-latest',
+                         '--external-network', 'public', '--flavor', 'm1.small',
+                         '--master-flavor', 'm1.small', '--keypair', KEYPAIR, **admin)
+    other = deployment.openstack('coe', 'cluster', 'create', 'kp-cluster',
+                                 '--cluster-template', 'kp-demo', user='doomed',
+                                 expect_ok=False)
+    assert '(HTTP 404)' in other.stderr and KEYPAIR in other.stderr, other.stderr
+    assert deployment.clusters() == {} and deployment.clusters(**admin) == {}
     assert _trustee_users(deployment) == []
     deployment.openstack('coe', 'cluster', 'template', 'delete', 'kp-unknown')
+    deployment.openstack('coe', 'cluster', 'template', 'delete', 'kp-demo', **admin)
 
 
 def test_twenty_clusters_every_cast_handled(deployment, template):

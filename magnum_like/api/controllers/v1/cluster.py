@@ -201,11 +201,16 @@ def _render(rows: list, *, full: bool, with_faults: bool = False) -> list:
     """API views of a page of clusters: a fixed number of queries, not one per row."""
     uuids = [r.uuid for r in rows]
     url, version = ctl.base_url(), ctl.version()
+    # Node groups are read after the clusters: a cluster whose delete finished in
+    # between has none left (a live one always has its master group); it is gone,
+    # so it is left out rather than shown with zero masters.
     if not full:
         counts = db.get_cluster_node_counts(uuids)
         return [cluster_types.build(r, base_url=url, version=version, counts=counts[r.uuid],
-                                    full=False) for r in rows]
+                                    full=False) for r in rows
+                if counts[r.uuid]['master_count']]
     groups = db.get_nodegroups_by_cluster(uuids)
+    rows = [r for r in rows if groups[r.uuid]]
     template_ids = sorted({r.cluster_template_id for r in rows if r.cluster_template_id})
     templates = {t.uuid: t for t in db.get_cluster_template_list(
         ml_context.get_admin_context(), filters={'uuid': template_ids})} if template_ids else {}
