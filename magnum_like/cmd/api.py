@@ -56,7 +56,9 @@ def make_server(app, host: str, port: int, *, threads: int,
     """
     # With debug on, the Server header names the worker, so one can see (and
     # tests check) which process answered.
-    name = 'magnum-like-api (pid %d)' % os.getpid() if CONF.debug else 'magnum-like-api'
+    # (``debug`` is oslo.log's option: absent when the caller never set up logging.)
+    debug = 'debug' in CONF and CONF.debug
+    name = 'magnum-like-api (pid %d)' % os.getpid() if debug else 'magnum-like-api'
     kwargs = dict(numthreads=threads, server_name=name, request_queue_size=128)
     if sock is not None:
         server = _InheritedSocketServer(sock, (host, port), app, **kwargs)
