@@ -210,7 +210,8 @@ def _render(rows: list, *, full: bool, with_faults: bool = False) -> list:
                                     full=False) for r in rows
                 if counts[r.uuid]['master_count']]
     groups = db.get_nodegroups_by_cluster(uuids)
-    rows = [r for r in rows if groups[r.uuid]]
+    rows = [r for r in rows if any(ng.role == 'master' and ng.node_count
+                                   for ng in groups[r.uuid])]
     template_ids = sorted({r.cluster_template_id for r in rows if r.cluster_template_id})
     templates = {t.uuid: t for t in db.get_cluster_template_list(
         ml_context.get_admin_context(), filters={'uuid': template_ids})} if template_ids else {}
