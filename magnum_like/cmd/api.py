@@ -49,16 +49,14 @@ class _InheritedSocketServer(wsgi.Server):
 
 
 def make_server(app, host: str, port: int, *, threads: int,
-                sock: socket.socket | None = None) -> wsgi.Server:
+                sock: socket.socket | None = None, name_pid: bool = False) -> wsgi.Server:
     """A cheroot server for ``app``, with TLS when ``[api] enabled_ssl`` says so.
 
     :param sock: a listening socket to serve on instead of binding ``host:port``.
+    :param name_pid: put this process's pid in the ``Server`` header, so one can
+        see (and tests check) which worker answered.
     """
-    # With debug on, the Server header names the worker, so one can see (and
-    # tests check) which process answered.
-    # (``debug`` is oslo.log's option: absent when the caller never set up logging.)
-    debug = 'debug' in CONF and CONF.debug
-    name = 'magnum-like-api (pid %d)' % os.getpid() if debug else 'magnum-like-api'
+    name = 'magnum-like-api (pid %d)' % os.getpid() if name_pid else 'magnum-like-api'
     kwargs = dict(numthreads=threads, server_name=name, request_queue_size=128)
     if sock is not None:
         server = _InheritedSocketServer(sock, (host, port), app, **kwargs)
@@ -113,7 +111,7 @@ def _run_worker(sock: socket.socket | None) -> None:
     rpc.init(CONF)  # casts nudge the conductors; the transport connects on first use
     app = api_app.setup_app()
     server = make_server(app, CONF.api.host, CONF.api.port, threads=CONF.api.threads,
-                         sock=sock)
+                         sock=sock, name_pid=CONF.debug)
     scheme = 'https' if CONF.api.enabled_ssl else 'http'
 
     def ready(host, port):

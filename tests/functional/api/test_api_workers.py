@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sys
 import subprocess
 import time
 
@@ -151,3 +152,16 @@ def test_api_refuses_to_start_without_required_secrets(tmp_path, extra, option):
                             timeout=60, cwd='/')
     assert result.returncode == 2, result.stderr
     assert option in result.stderr
+
+
+def test_wsgi_entry_point_refuses_a_configuration_that_cannot_work(tmp_path):
+    config = _write_config(tmp_path, _free_port(),
+                           '[certificates]\ncert_manager_type = x509keypair\n')
+    result = subprocess.run(
+        [sys.executable, '-c', 'from magnum_like.api import wsgi; wsgi.init_application()'],
+        capture_output=True, text=True, timeout=60, cwd='/',
+        env=dict(os.environ, MAGNUM_LIKE_CONFIG=config))
+    assert result.returncode != 0
+    logged = (tmp_path / 'api.log').read_text()  # oslo.log's excepthook writes there
+    assert 'ConfigurationError' in logged
+    assert '[certificates] x509keypair_encryption_key' in logged
