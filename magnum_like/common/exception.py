@@ -262,6 +262,18 @@ class TrusteeOrTrustToClusterFailed(MagnumLikeException):
     code = 503
 
 
+class TrustRefused(NotAuthorized):
+    """Keystone refused the caller's trust (e.g. their roles do not allow it): theirs to fix."""
+
+    msg_fmt = 'Keystone refused to create the trust for cluster %(cluster)s: %(reason)s'
+
+
+class ClusterTrustInvalid(MagnumLikeException):
+    """A conductor cannot act for the cluster's owner: project, user or trust gone."""
+
+    msg_fmt = 'Cluster %(cluster)s can no longer act for its owner: %(reason)s'
+
+
 # clusters and node groups (API) --------------------------------------------
 class ClusterBusy(Conflict):
     msg_fmt = ('Cluster %(cluster)s is busy: %(status)s (%(operation)s). '

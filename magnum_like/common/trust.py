@@ -4,8 +4,19 @@ Each cluster gets a user ``<cluster uuid>_<project id>`` in the trustee domain
 (``[trust] trustee_domain_*``), created by the trustee-domain admin, and a trust
 from the cluster's owner to that user: the roles ``[trust] roles`` (or, when
 empty, the owner's roles in the project), impersonation on, redelegation off,
-no expiry. The nodes and the conductor use it to act for the owner after the
-owner's token has expired.
+no expiry. The nodes and the conductor use it to act for the owner.
+
+Only the owner's token can create a trust, and a token lives an hour or so
+while an accepted request may wait longer for a conductor (every conductor
+down, a lost cast picked up by the reconcile pass). So the API creates the
+trustee and the trust *while it accepts the request* (:func:`create_for_request`,
+before the cluster's rows are written; :func:`discard` undoes it if they cannot
+be), and conductors never see a user's token: they check the trust still works
+(:func:`check_trust`, which names a vanished project or user) and delete trusts
+with the service's credentials. A credential rotation follows Magnum, whose API
+rotates while the user's request is open: the API makes the new trust
+(:func:`rotation_for_request`), the conductor changes the password, swaps the
+trust in and deletes the old one (:func:`apply_rotation`).
 
 The trustee password is random and kept on the cluster row only as a Fernet
 token (:mod:`magnum_like.common.crypto`, key ``[trust]
@@ -78,12 +89,12 @@ def _session(auth: Any) -> ks_session.Session:
     return ks_loading.load_session_from_conf_options(CONF, 'keystone_auth', auth=auth)
 
 
-def auth_url() -> str:
+def auth_url(cluster: str = '-') -> str:
     """Keystone's URL, from the service's own ``[keystone_auth]`` plugin."""
     url = getattr(_service_auth(), 'auth_url', None)
     if not url:
         raise exception.TrusteeOrTrustToClusterFailed(
-            cluster='-', reason='[keystone_auth] has no auth_url.')
+            cluster=cluster, reason='[keystone_auth] has no auth_url.')
     return url
 
 
@@ -106,13 +117,15 @@ def _domain_admin_client() -> Any:
     return ks_client.Client(session=_session(v3.Password(**kwargs)))
 
 
-def _owner_client(context: Any, project_id: str) -> Any:
+def _owner_client(context: Any, project_id: str, cluster_uuid: str) -> Any:
     """A client acting as the cluster's owner (the caller's token, rescoped to the project)."""
     token = getattr(context, 'auth_token', None)
     if not token:
         raise exception.TrusteeOrTrustToClusterFailed(
-            cluster='-', reason="the owner's token is needed to create a trust.")
-    auth = v3.Token(auth_url=auth_url(), token=token, project_id=project_id)
+            cluster=cluster_uuid, reason="the owner's token is needed to create a trust "
+                                         "(is [api] auth_strategy noauth while [keystone_auth] "
+                                         "is configured?).")
+    auth = v3.Token(auth_url=auth_url(cluster_uuid), token=token, project_id=project_id)
     return ks_client.Client(session=_session(auth))
 
 
@@ -124,11 +137,11 @@ def _failed(cluster_uuid: str, error: Exception) -> exception.TrusteeOrTrustToCl
     return exception.TrusteeOrTrustToClusterFailed(cluster=cluster_uuid, reason=str(error))
 
 
-# -- trustee user and trust -------------------------------------------------------
+# -- creating them, while the API accepts the request ---------------------------------
 
-def trustee_username(cluster: Any) -> str:
+def trustee_username(cluster_uuid: str, project_id: str) -> str:
     """The trustee user's name: ``<cluster uuid>_<project id>``."""
-    return '%s_%s' % (cluster.uuid, cluster.project_id)
+    return '%s_%s' % (cluster_uuid, project_id)
 
 
 def _new_password() -> str:
@@ -139,8 +152,8 @@ def _domain_id(client: Any) -> str:
     return CONF.trust.trustee_domain_id or client.session.auth.get_access(client.session).domain_id
 
 
-def _create_trustee(client: Any, cluster: Any) -> dict[str, Any]:
-    name = trustee_username(cluster)
+def _create_trustee(client: Any, cluster_uuid: str, project_id: str) -> dict[str, Any]:
+    name = trustee_username(cluster_uuid, project_id)
     domain = _domain_id(client)
     password = _new_password()
     existing = client.users.list(domain=domain, name=name)
@@ -149,93 +162,225 @@ def _create_trustee(client: Any, cluster: Any) -> dict[str, Any]:
         user = client.users.update(existing[0].id, password=password, enabled=True)
     else:
         user = client.users.create(name=name, domain=domain, password=password,
-                                   description='Trustee of cluster %s' % cluster.uuid)
+                                   description='Trustee of cluster %s' % cluster_uuid)
     return {'trustee_user_id': user.id, 'trustee_username': name,
             'trustee_password': encrypt_password(password)}
 
 
-def _create_trust(context: Any, cluster: Any, trustee_user_id: str) -> str:
-    owner = _owner_client(context, cluster.project_id)
+def _create_trust(owner: Any, trustee_user_id: str, user_id: str, project_id: str) -> str:
     roles = list(CONF.trust.roles) or owner.session.auth.get_access(owner.session).role_names
-    trust = owner.trusts.create(trustee_user=trustee_user_id, trustor_user=cluster.user_id,
-                                project=cluster.project_id, role_names=roles,
+    trust = owner.trusts.create(trustee_user=trustee_user_id, trustor_user=user_id,
+                                project=project_id, role_names=roles,
                                 impersonation=True, allow_redelegation=False)
     return trust.id
 
+
+def _owner_trust(context: Any, cluster_uuid: str, project_id: str, user_id: str,
+                 trustee_user_id: str) -> str:
+    """A trust from the caller to the trustee.
+
+    :raises TrustRefused: (403) Keystone refused the caller (their roles, their token).
+    :raises TrusteeOrTrustToClusterFailed: (503) Keystone unreachable or failing.
+    """
+    try:
+        owner = _owner_client(context, project_id, cluster_uuid)
+        return _create_trust(owner, trustee_user_id, user_id, project_id)
+    except (ks_exc.Unauthorized, ks_exc.Forbidden, ks_exc.NotFound,
+            ks_exc.BadRequest) as error:
+        raise exception.TrustRefused(cluster=cluster_uuid, reason=str(error))
+    except ks_exc.ClientException as error:
+        raise _failed(cluster_uuid, error)
+
+
+def create_for_request(context: Any, cluster_uuid: str, project_id: str,
+                       user_id: str) -> dict[str, Any]:
+    """Trustee user and trust for a cluster the API is accepting, with the caller's token.
+
+    Nothing is left behind when it fails: a trustee user made before a refused
+    trust is deleted again.
+
+    :returns: the cluster columns to store (``trust_id``, ``trustee_user_id``,
+        ``trustee_username``, ``trustee_password`` encrypted); ``{}`` in noauth mode.
+    :raises TrustRefused: (403) Keystone refused the caller's trust.
+    :raises TrusteeOrTrustToClusterFailed: (503) no encryption key, Keystone
+        unreachable, or the trustee-domain admin refused.
+    """
+    if not trusts_enabled():
+        return {}
+    if not _password_keys():  # fail before touching Keystone
+        raise exception.TrusteeOrTrustToClusterFailed(
+            cluster=cluster_uuid, reason='no encryption key configured: set %s.'
+                                         % _PASSWORD_OPTION)
+    try:
+        values = _create_trustee(_domain_admin_client(), cluster_uuid, project_id)
+    except ks_exc.ClientException as error:
+        LOG.warning('Cluster %s: creating the trustee user failed: %s', cluster_uuid, error)
+        raise _failed(cluster_uuid, error)
+    try:
+        values['trust_id'] = _owner_trust(context, cluster_uuid, project_id, user_id,
+                                          values['trustee_user_id'])
+    except exception.MagnumLikeException:
+        _delete_user(values['trustee_user_id'], quiet=True)
+        raise
+    LOG.info('Cluster %s: trustee user %s and trust %s created', cluster_uuid,
+             values['trustee_user_id'], values['trust_id'])
+    return values
+
+
+def discard(cluster_uuid: str, values: dict[str, Any]) -> None:
+    """Undo :func:`create_for_request` when the cluster's rows could not be written.
+
+    Best effort (logged): Keystone drops the trust with its trustee user.
+    """
+    if values.get('trust_id'):
+        _delete_trust_id(cluster_uuid, values['trust_id'])
+    if values.get('trustee_user_id'):
+        _delete_user(values['trustee_user_id'], quiet=True)
+
+
+def rotation_for_request(context: Any, cluster: Any) -> dict[str, Any]:
+    """What a credential rotation needs the caller's token for, made now (by the API).
+
+    :returns: ``{'trust_id': new}`` for a cluster with a trustee user, else the
+        full columns of :func:`create_for_request`; ``{}`` in noauth mode.
+    :raises TrustRefused:
+    :raises TrusteeOrTrustToClusterFailed:
+    """
+    if not trusts_enabled():
+        return {}
+    if not cluster.trustee_user_id:
+        return create_for_request(context, cluster.uuid, cluster.project_id, cluster.user_id)
+    return {'trust_id': _owner_trust(context, cluster.uuid, cluster.project_id,
+                                     cluster.user_id, cluster.trustee_user_id)}
+
+
+# -- using them, in the conductor -------------------------------------------------------
 
 def _summary(cluster: Any) -> dict[str, Any]:
     return {'trust_id': cluster.trust_id, 'trustee_user_id': cluster.trustee_user_id,
             'trustee_username': cluster.trustee_username}
 
 
-def ensure_trust(context: Any, cluster_uuid: str) -> dict[str, Any]:
-    """Give a cluster its trustee user and trust, unless it has them.
+def trust_auth(cluster: Any) -> Any:
+    """A keystoneauth plugin acting as the cluster's owner through its trust."""
+    return v3.Password(auth_url=auth_url(cluster.uuid), user_id=cluster.trustee_user_id,
+                       password=decrypt_password(cluster.trustee_password),
+                       trust_id=cluster.trust_id)
 
-    Idempotent: what the row records is kept; a trustee user left by an
-    interrupted attempt is taken over (new password) rather than duplicated.
 
-    :param context: the owner's request context (its token creates the trust).
-    :param cluster_uuid: the cluster.
-    :returns: ``{'trust_id', 'trustee_user_id', 'trustee_username'}`` (no password),
-        all ``None`` in noauth mode.
-    :raises ClusterNotFound:
-    :raises EncryptionKeyMissing: no key to store the password with.
-    :raises TrusteeOrTrustToClusterFailed: Keystone refused or is unreachable.
-    """
-    cluster = db.get_cluster_by_uuid(ml_context.get_admin_context(), cluster_uuid)
-    if not trusts_enabled() or (cluster.trust_id and cluster.trustee_user_id):
-        return _summary(cluster)
-    if not _password_keys():  # fail before touching Keystone
-        raise exception.EncryptionKeyMissing(option=_PASSWORD_OPTION)
+def _why_refused(cluster: Any, error: Exception) -> str:
+    """Why Keystone refuses the trust, in the operator's words (asked as the service)."""
     try:
-        if not cluster.trustee_user_id:
-            cluster = db.update_cluster(cluster_uuid,
-                                        _create_trustee(_domain_admin_client(), cluster))
-        if not cluster.trust_id:
-            cluster = db.update_cluster(
-                cluster_uuid, {'trust_id': _create_trust(context, cluster,
-                                                         cluster.trustee_user_id)})
-    except (ks_exc.ClientException, exception.EncryptionKeyMissing) as error:
-        LOG.warning('Cluster %s: trustee or trust failed: %s', cluster_uuid, error)
-        raise _failed(cluster_uuid, error)
-    LOG.info('Cluster %s: trustee user %s and trust %s in place', cluster_uuid,
-             cluster.trustee_user_id, cluster.trust_id)
+        service = _service_client()
+    except exception.MagnumLikeException:
+        service = None
+    if service is not None:
+        for kind, manager, ident in (('project', service.projects, cluster.project_id),
+                                     ('owner (user)', service.users, cluster.user_id)):
+            try:
+                manager.get(ident)
+            except ks_exc.NotFound:
+                return 'its %s %s no longer exists in Keystone.' % (kind, ident)
+            except ks_exc.ClientException:
+                break  # the service may not read it: say what Keystone said
+    return 'Keystone refused its trust %s (%s).' % (cluster.trust_id, error)
+
+
+def check_trust(cluster: Any) -> dict[str, Any]:
+    """Make sure the conductor can act for the cluster's owner: a token through its trust.
+
+    Never uses a user's token. Keystone unreachable or failing (5xx) is left to
+    the caller as transient (``ks_exc.ConnectionError``/``HttpServerError``).
+
+    :returns: as :func:`_summary` (all ``None`` in noauth mode).
+    :raises ClusterTrustInvalid: no trust on the row, or the project, the owner or
+        the trust is gone; the reason names which.
+    """
+    if not trusts_enabled():
+        return _summary(cluster)
+    if not (cluster.trust_id and cluster.trustee_user_id and cluster.trustee_password):
+        raise exception.ClusterTrustInvalid(
+            cluster=cluster.uuid, reason='it has no trust; trusts are made when the API '
+                                         "accepts a request, with the owner's token.")
+    try:
+        auth = trust_auth(cluster)
+        auth.get_access(_session(auth))
+    except exception.DecryptionFailed as error:
+        raise exception.ClusterTrustInvalid(cluster=cluster.uuid, reason=str(error))
+    except (ks_exc.Unauthorized, ks_exc.Forbidden, ks_exc.NotFound) as error:
+        reason = _why_refused(cluster, error)
+        LOG.warning('Cluster %s: %s', cluster.uuid, reason)
+        raise exception.ClusterTrustInvalid(cluster=cluster.uuid, reason=reason)
     return _summary(cluster)
 
 
-def _delete_trust_id(context: Any, cluster: Any, trust_id: str) -> None:
-    """Delete a trust as its trustor if the caller is, else as the service (an admin)."""
-    own = getattr(context, 'user_id', None) == cluster.user_id and getattr(
-        context, 'auth_token', None)
-    clients = []
-    if own:
-        clients.append(lambda: _owner_client(context, cluster.project_id))
-    clients.append(_service_client)
-    for make in clients:
+def apply_rotation(cluster_uuid: str, new: dict[str, Any]) -> dict[str, Any]:
+    """Carry out a rotation the API prepared (:func:`rotation_for_request`).
+
+    A new trustee password (the trustee-domain admin's credentials), the new
+    trust on the row, the old trust deleted (the service's credentials).
+    Repeating it after a crash is harmless.
+
+    :returns: as :func:`check_trust`.
+    :raises ClusterNotFound:
+    :raises TrusteeOrTrustToClusterFailed: Keystone refused or is unreachable.
+    """
+    cluster = db.get_cluster_by_uuid(ml_context.get_admin_context(), cluster_uuid)
+    if not trusts_enabled() or not new:
+        return _summary(cluster)
+    if 'trustee_user_id' in new:  # a cluster that had none: the API made both
+        cluster = db.update_cluster(cluster_uuid, dict(new))
+        return _summary(cluster)
+    old_trust = cluster.trust_id
+    if old_trust != new['trust_id']:
+        password = _new_password()
+        stored = encrypt_password(password)
         try:
-            make().trusts.delete(trust_id)
-            return
-        except ks_exc.NotFound:
-            return
-        except (ks_exc.Forbidden, ks_exc.Unauthorized, exception.MagnumLikeException) as error:
-            LOG.debug('Trust %s not deletable this way: %s', trust_id, error)
+            _domain_admin_client().users.update(cluster.trustee_user_id, password=password)
+        except ks_exc.ClientException as error:
+            raise _failed(cluster_uuid, error)
+        # Saved with the new trust at once: the old password no longer works.
+        cluster = db.update_cluster(cluster_uuid, {'trustee_password': stored,
+                                                   'trust_id': new['trust_id']})
+        if old_trust:
+            _delete_trust_id(cluster_uuid, old_trust)
+    LOG.info('Cluster %s: trustee password and trust rotated (trust %s)', cluster_uuid,
+             cluster.trust_id)
+    return _summary(cluster)
+
+
+# -- deleting them -------------------------------------------------------------------------
+
+def _delete_trust_id(cluster_uuid: str, trust_id: str) -> None:
+    """Delete a trust with the service's credentials (Keystone lets an admin)."""
+    try:
+        _service_client().trusts.delete(trust_id)
+        return
+    except ks_exc.NotFound:
+        return
+    except (ks_exc.ClientException, exception.MagnumLikeException) as error:
+        LOG.debug('Trust %s not deletable by the service: %s', trust_id, error)
     # Keystone drops a deleted trustee's trusts; say so if the user is gone too.
     LOG.warning('Trust %s of cluster %s could not be deleted directly; it goes with its '
-                'trustee user.', trust_id, cluster.uuid)
+                'trustee user.', trust_id, cluster_uuid)
 
 
-def _delete_user(user_id: str) -> None:
+def _delete_user(user_id: str, *, quiet: bool = False) -> None:
     try:
         _domain_admin_client().users.delete(user_id)
     except ks_exc.NotFound:
         pass
+    except ks_exc.ClientException as error:
+        if not quiet:
+            raise
+        LOG.warning('Trustee user %s could not be deleted: %s', user_id, error)
 
 
 def delete_trust(context: Any, cluster_uuid: str) -> None:
     """Delete a cluster's trust and trustee user (404s ignored) and clear them on the row.
 
-    :param context: the caller's context (the owner's token deletes the trust; for
-        anyone else the service's credentials do).
+    :param context: unused: conductors delete with the service's and the
+        trustee-domain admin's credentials, never a user's token.
     :raises ClusterNotFound:
     :raises TrusteeOrTrustToClusterFailed: Keystone unreachable or refused the user delete.
     """
@@ -244,46 +389,13 @@ def delete_trust(context: Any, cluster_uuid: str) -> None:
         return
     try:
         if cluster.trust_id:
-            _delete_trust_id(context, cluster, cluster.trust_id)
+            _delete_trust_id(cluster_uuid, cluster.trust_id)
         if cluster.trustee_user_id:
             _delete_user(cluster.trustee_user_id)
     except ks_exc.ClientException as error:
         raise _failed(cluster_uuid, error)
     db.update_cluster(cluster_uuid, {field: None for field in _TRUST_FIELDS})
     LOG.info('Cluster %s: trust and trustee user deleted', cluster_uuid)
-
-
-def rotate_credentials(context: Any, cluster_uuid: str) -> dict[str, Any]:
-    """Give the trustee a new password and the cluster a new trust; delete the old trust.
-
-    Without a trustee yet, this is :func:`ensure_trust`.
-
-    :param context: the owner's request context (its token creates the new trust).
-    :returns: as :func:`ensure_trust`.
-    :raises ClusterNotFound:
-    :raises TrusteeOrTrustToClusterFailed:
-    """
-    cluster = db.get_cluster_by_uuid(ml_context.get_admin_context(), cluster_uuid)
-    if not trusts_enabled():
-        return _summary(cluster)
-    if not cluster.trustee_user_id:
-        return ensure_trust(context, cluster_uuid)
-    old_trust = cluster.trust_id
-    password = _new_password()
-    stored = encrypt_password(password)
-    try:
-        _domain_admin_client().users.update(cluster.trustee_user_id, password=password)
-        # Saved at once: the old password no longer works.
-        db.update_cluster(cluster_uuid, {'trustee_password': stored})
-        trust_id = _create_trust(context, cluster, cluster.trustee_user_id)
-    except ks_exc.ClientException as error:
-        raise _failed(cluster_uuid, error)
-    cluster = db.update_cluster(cluster_uuid, {'trust_id': trust_id})
-    if old_trust and old_trust != trust_id:
-        _delete_trust_id(context, cluster, old_trust)
-    LOG.info('Cluster %s: trustee password and trust rotated (trust %s)', cluster_uuid,
-             trust_id)
-    return _summary(cluster)
 
 
 def magnum_url() -> str:
@@ -308,6 +420,6 @@ def heat_parameters(context: Any, cluster: Any) -> dict[str, str]:
         'trustee_password': (decrypt_password(cluster.trustee_password)
                              if enabled and cluster.trustee_password else ''),
         'trust_id': (cluster.trust_id or '') if CONF.trust.cluster_user_trust else '',
-        'auth_url': auth_url() if enabled else '',
+        'auth_url': auth_url(cluster.uuid) if enabled else '',
         'magnum_url': magnum_url(),
     }

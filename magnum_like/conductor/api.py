@@ -8,10 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from oslo_config import cfg
+from oslo_log import log as logging
 import oslo_messaging as messaging
 
 from magnum_like.common import rpc
 from magnum_like import conf as ml_conf
+
+LOG = logging.getLogger(__name__)
 
 #: The highest RPC API version this client speaks (see ``ConductorManager``).
 RPC_API_VERSION = '1.1'
@@ -74,3 +77,6 @@ class ConductorAPI:
         # intent is in the database); oslo.messaging's default retries forever.
         self._prepare(version='1.1', retry=1).cast(context, 'process_cluster',
                                                    cluster_uuid=cluster_uuid)
+        # One line per cast sent, as the conductor logs one per cast handled: the
+        # deployment tests compare the two.
+        LOG.debug('Cast process_cluster %s to topic %s', cluster_uuid, self.topic)

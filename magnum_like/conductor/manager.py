@@ -51,7 +51,9 @@ class ConductorManager:
         :param context: the caller's request context.
         :param cluster_uuid: the cluster.
         """
-        LOG.debug('process_cluster %s from project %s', cluster_uuid, context.project_id)
+        # One line per cast handled (the API logs one per cast sent).
+        LOG.debug('Handling process_cluster %s from project %s', cluster_uuid,
+                  context.project_id)
         self.engine.process_cluster(context, cluster_uuid)
 
     def ping(self, context: Any) -> dict:

@@ -27,6 +27,7 @@ from magnum_like.common import context as ml_context
 from magnum_like.common import drivers as driver_registry
 from magnum_like.common import exception
 from magnum_like.common import heat
+from magnum_like.common import trust
 from magnum_like.conductor import node_choice
 from magnum_like.conductor import states
 from magnum_like.conductor import task as task_mod
@@ -149,6 +150,10 @@ def start(task: task_mod.ClusterTask) -> None:
         return
     handler = globals()['_start_' + operation]
     try:
+        if operation != 'delete':
+            # Act for the owner through the cluster's trust, never a user's token:
+            # a vanished project or user ends the operation here, with that reason.
+            trust.check_trust(cluster)
         started = handler(task)
     except (heat.NotFound,) as error:
         if operation == 'delete':
@@ -177,8 +182,9 @@ def start(task: task_mod.ClusterTask) -> None:
     except (exception.MagnumLikeException, ValueError, KeyError) as error:
         _fail(task, str(error))
         return
-    except heat.ks_exc.ConnectionError as error:
-        LOG.warning('Cluster %s: Heat unreachable (%s); retried later', cluster.uuid, error)
+    except (heat.ks_exc.ConnectionError, heat.ks_exc.HttpServerError) as error:
+        LOG.warning('Cluster %s: %s not started, a service is unreachable (%s); the '
+                    'reconcile pass retries it', cluster.uuid, operation, error)
         return
     if started is not None:
         args = task.args
@@ -209,7 +215,7 @@ def _adopt_or_create(client: heat.HeatClient, cluster_uuid: str, body: dict,
 
 def _start_create(task: task_mod.ClusterTask) -> str:
     context, cluster = task.context, task.cluster
-    _call_optional('magnum_like.common.trust', 'ensure_trust', context, cluster.uuid)
+    # The trust was made by the API with the request (common/trust.py).
     _call_optional('magnum_like.conductor.pki', 'ensure_cluster_certificates', context,
                    cluster.uuid)
     task.reload()
@@ -311,8 +317,8 @@ def _start_rotate_ca(task: task_mod.ClusterTask) -> str:
 
 
 def _start_rotate_credential(task: task_mod.ClusterTask) -> str | None:
-    rotated = _call_optional('magnum_like.common.trust', 'rotate_credentials', task.context,
-                             task.uuid)
+    # The API made the new trust with the caller's token (common/trust.py).
+    rotated = trust.apply_rotation(task.uuid, task.args.get('new_trust') or {})
     if not (rotated or {}).get('trustee_user_id') or not _cluster_stack_id(task):
         # No trust to rotate (noauth, trusts off): the nodes hold nothing to update.
         task.process_event(states.DONE, end_operation=True)
@@ -512,6 +518,13 @@ def finish(task: task_mod.ClusterTask, outcome: str, *, stack_id: str | None = N
     if outcome != states.DONE:
         _finish_failed(task, stack_id, reason, outcome=outcome)
         return
+    try:
+        trust.check_trust(cluster)  # the owner's project or user went away meanwhile?
+    except exception.ClusterTrustInvalid as error:
+        _fail(task, str(error))
+        return
+    except (heat.ks_exc.ConnectionError, heat.ks_exc.HttpServerError) as error:
+        LOG.warning('Cluster %s: trust not checked (%s); finishing anyway', task.uuid, error)
     client = heat_for(cluster)
     stack = client.get_stack(stack_id)
     values: dict = {}
@@ -593,6 +606,6 @@ def finish_delete(task: task_mod.ClusterTask) -> None:
     """The cluster's stacks are gone: certificates, trust, then the rows."""
     _call_optional('magnum_like.conductor.pki', 'delete_cluster_certificates', task.context,
                    task.uuid)
-    _call_optional('magnum_like.common.trust', 'delete_trust', task.context, task.uuid)
+    trust.delete_trust(None, task.uuid)
     task.process_event(states.DONE, end_operation=True)
     task.destroy()

@@ -132,8 +132,11 @@ class ClusterEngine:
             # The intent is in the database: the pass after it is back carries it out.
 
     def _task(self, context: Any, uuid: str) -> task_mod.ClusterTask:
-        return task_mod.ClusterTask(context, uuid, host=self.host, live_hosts=self.ring.hosts,
-                                    on_release=self._released)
+        # Live conductors read now, not the last pass's: a conductor heartbeats
+        # before it reserves anything, so a claim made since that pass (two
+        # conductors restarting together) is never taken over as a dead one's.
+        return task_mod.ClusterTask(context, uuid, host=self.host,
+                                    live_hosts=self.ring.refresh(), on_release=self._released)
 
     def _released(self, uuid: str) -> None:
         """A task of this process let ``uuid`` go: handle an event parked for it."""

@@ -215,6 +215,19 @@ def test_list_subset_and_counts_from_nodegroups(member, template):
     assert doc['uuid'] == uuid
 
 
+def test_list_leaves_out_a_cluster_deleted_while_listed(member, template):
+    """A delete that commits between the list's two reads (clusters, then node groups)
+    left the cluster with no node groups for the list: 400 for zero masters, once."""
+    kept = create(member, template, name='kept')
+    going = create(member, template, name='going')
+    for ng in nodegroup_rows(going).values():  # what the list's second read then sees
+        db_api.destroy_nodegroup(going, ng.uuid)
+    for path in (CL, CL + '/detail'):
+        resp = member.get(path)
+        assert resp.status_code == 200, resp.text
+        assert [c['uuid'] for c in resp.json()['clusters']] == [kept]
+
+
 def test_stack_id_below_1_13_cluster_id_from(api_server, member, template):
     uuid = create(member, template)
     set_cluster(uuid, stack_id='stack-1')

@@ -102,6 +102,21 @@ def test_reservation_of_a_dead_conductor_is_taken_over(conductor_env):
     assert cluster.reservation is None
 
 
+def test_a_claim_made_since_the_last_pass_is_not_taken_over(conductor_env):
+    """Two conductors restarting together: each one's last pass saw the other dead
+    (stale heartbeat); a claim the other made since must still hold."""
+    env = conductor_env
+    engine = tracking.ClusterEngine('restarted-a')
+    engine.ring.refresh()  # its pass: 'restarted-b' has no heartbeat yet
+    assert engine.ring.hosts == ['restarted-a']
+    db.report_magnum_service('restarted-b', tracking.BINARY)  # b starts: heartbeat, then claim
+    uuid = env.create_intent(cast=False, reservation='restarted-b')
+    engine.process_cluster(env.admin, uuid)
+    cluster = env.cluster(uuid)
+    assert (cluster.reservation, cluster.operation) == ('restarted-b', 'create')
+    assert env.stacks_of(uuid) == []
+
+
 def test_hash_ring_shares_the_work(conductor_env):
     hosts = ['ring-a', 'ring-b', 'ring-c']
     for host in hosts:

@@ -108,15 +108,21 @@ def _trustee_token(keystone, row, *, password=None, trust_id=None):
     return ks_session.Session(auth=auth).get_token()
 
 
-def test_ensure_and_delete(keystone, admin, trust_config):
+def _accept(ctx, info):
+    """What the API does when it accepts a cluster: trust first, then the rows."""
+    cluster_uuid = helpers.make_cluster(project_id=info['project'],
+                                        user_id=info['demo']).uuid
+    made = trust.create_for_request(ctx, cluster_uuid, info['project'], info['demo'])
+    db.update_cluster(cluster_uuid, made)
+    return cluster_uuid
+
+
+def test_create_check_and_delete(keystone, admin, trust_config):
     info = trust_config
     ctx = _owner_context(keystone, info)
-    cluster = _cluster(info)
-    result = trust.ensure_trust(ctx, cluster.uuid)
-    row = _row(cluster.uuid)
-    assert result == {'trust_id': row.trust_id, 'trustee_user_id': row.trustee_user_id,
-                      'trustee_username': row.trustee_username}
-    assert row.trustee_username == '%s_%s' % (cluster.uuid, info['project'])
+    cluster_uuid = _accept(ctx, info)
+    row = _row(cluster_uuid)
+    assert row.trustee_username == '%s_%s' % (cluster_uuid, info['project'])
 
     user = admin.users.get(row.trustee_user_id)
     assert user.name == row.trustee_username and user.domain_id == info['domain']
@@ -133,80 +139,128 @@ def test_ensure_and_delete(keystone, admin, trust_config):
     password = trust.decrypt_password(row.trustee_password)
     assert password not in row.trustee_password
     assert _trustee_token(keystone, row, trust_id=row.trust_id)
+    # The conductor's check needs no user token.
+    assert trust.check_trust(row) == {'trust_id': row.trust_id,
+                                      'trustee_user_id': row.trustee_user_id,
+                                      'trustee_username': row.trustee_username}
 
-    # Idempotent: nothing new.
-    assert trust.ensure_trust(ctx, cluster.uuid) == result
-    assert len(admin.users.list(domain=info['domain'])) == 2
-    assert len(admin.trusts.list(trustor_user=info['demo'])) == 1
-
-    trust.delete_trust(ctx, cluster.uuid)
+    trust.delete_trust(None, cluster_uuid)
     with pytest.raises(ks_exc.NotFound):
         admin.users.get(row.trustee_user_id)
     with pytest.raises(ks_exc.NotFound):
         admin.trusts.get(row.trust_id)
-    row = _row(cluster.uuid)
+    row = _row(cluster_uuid)
     assert (row.trust_id, row.trustee_user_id, row.trustee_username,
             row.trustee_password) == (None, None, None, None)
-    trust.delete_trust(ctx, cluster.uuid)  # nothing left: no error
+    trust.delete_trust(None, cluster_uuid)  # nothing left: no error
 
 
 def test_configured_roles(keystone, admin, trust_config):
     trust_config['conf'].set_override('roles', ['reader'], group='trust')
-    ctx = _owner_context(keystone, trust_config)
-    cluster = _cluster(trust_config)
-    trust.ensure_trust(ctx, cluster.uuid)
-    made = admin.trusts.get(_row(cluster.uuid).trust_id)
+    cluster_uuid = _accept(_owner_context(keystone, trust_config), trust_config)
+    made = admin.trusts.get(_row(cluster_uuid).trust_id)
     assert [r['name'] for r in made.roles] == ['reader']
-    trust.delete_trust(ctx, cluster.uuid)
+    trust.delete_trust(None, cluster_uuid)
 
 
-def test_delete_by_someone_else(keystone, admin, trust_config):
-    """An admin deleting the cluster (no owner token): the service's credentials delete it."""
+def test_refused_trust_leaves_no_trustee(keystone, admin, trust_config):
+    """A trust Keystone refuses (a role the owner lacks) is a 403, and the trustee goes."""
+    trust_config['conf'].set_override('roles', ['admin'], group='trust')
+    ctx = _owner_context(keystone, trust_config)
+    with pytest.raises(exception.TrustRefused) as caught:
+        trust.create_for_request(ctx, 'c0ffee00-0000-4000-8000-000000000001',
+                                 trust_config['project'], trust_config['demo'])
+    assert caught.value.code == 403
+    assert 'c0ffee00-0000-4000-8000-000000000001' in str(caught.value)
+    assert [u.name for u in admin.users.list(domain=trust_config['domain'])] == [
+        'trustee-admin']
+
+
+def test_no_token_names_the_cluster(keystone, trust_config):
+    ctx = ml_context.make_context(user_id=trust_config['demo'],
+                                  project_id=trust_config['project'])
+    with pytest.raises(exception.TrusteeOrTrustToClusterFailed) as caught:
+        trust.create_for_request(ctx, 'c0ffee00-0000-4000-8000-000000000002',
+                                 trust_config['project'], trust_config['demo'])
+    assert 'c0ffee00-0000-4000-8000-000000000002' in str(caught.value)
+    assert "owner's token" in str(caught.value)
+
+
+def test_check_names_a_vanished_project_or_user(keystone, admin, trust_config):
+    info = trust_config
+    gone_project = admin.projects.create('doomed-%s' % info['project'][:6], domain='default')
+    roles = {r.name: r for r in admin.roles.list()}
+    admin.roles.grant(roles['member'], user=info['demo'], project=gone_project)
+    auth = v3.Password(auth_url=keystone.url, user_id=info['demo'], password=DEMO_PASSWORD,
+                       project_id=gone_project.id)
+    doomed_ctx = ml_context.make_context(
+        auth_token=ks_session.Session(auth=auth).get_token(), user_id=info['demo'],
+        project_id=gone_project.id)
+    doomed = _accept(doomed_ctx, dict(info, project=gone_project.id))
+    admin.projects.delete(gone_project.id)
+    with pytest.raises(exception.ClusterTrustInvalid) as caught:
+        trust.check_trust(_row(doomed))
+    assert doomed in str(caught.value)
+    assert 'project %s no longer exists' % gone_project.id in str(caught.value)
+    trust.delete_trust(None, doomed)  # deletion still works, as the service
+
+    owner = admin.users.create('short-lived', domain='default', password=DEMO_PASSWORD)
+    admin.roles.grant(roles['member'], user=owner, project=info['project'])
+    auth = v3.Password(auth_url=keystone.url, user_id=owner.id, password=DEMO_PASSWORD,
+                       project_id=info['project'])
+    owner_ctx = ml_context.make_context(auth_token=ks_session.Session(auth=auth).get_token(),
+                                        user_id=owner.id, project_id=info['project'])
+    orphan = _accept(owner_ctx, dict(info, demo=owner.id))
+    admin.users.delete(owner.id)
+    with pytest.raises(exception.ClusterTrustInvalid) as caught:
+        trust.check_trust(_row(orphan))
+    assert orphan in str(caught.value) and 'owner (user) %s' % owner.id in str(caught.value)
+    trust.delete_trust(None, orphan)
+    assert [u.name for u in admin.users.list(domain=info['domain'])] == ['trustee-admin']
+
+
+def test_check_refuses_a_cluster_without_trust(trust_config):
     cluster = _cluster(trust_config)
-    trust.ensure_trust(_owner_context(keystone, trust_config), cluster.uuid)
-    row = _row(cluster.uuid)
-    trust.delete_trust(ml_context.get_admin_context(), cluster.uuid)
-    with pytest.raises(ks_exc.NotFound):
-        admin.trusts.get(row.trust_id)
-    with pytest.raises(ks_exc.NotFound):
-        admin.users.get(row.trustee_user_id)
+    with pytest.raises(exception.ClusterTrustInvalid) as caught:
+        trust.check_trust(_row(cluster.uuid))
+    assert cluster.uuid in str(caught.value) and 'no trust' in str(caught.value)
 
 
 def test_delete_ignores_404(keystone, admin, trust_config):
-    ctx = _owner_context(keystone, trust_config)
-    cluster = _cluster(trust_config)
-    trust.ensure_trust(ctx, cluster.uuid)
-    row = _row(cluster.uuid)
+    cluster_uuid = _accept(_owner_context(keystone, trust_config), trust_config)
+    row = _row(cluster_uuid)
     admin.users.delete(row.trustee_user_id)  # takes its trusts with it
-    trust.delete_trust(ctx, cluster.uuid)
-    assert _row(cluster.uuid).trustee_user_id is None
+    trust.delete_trust(None, cluster_uuid)
+    assert _row(cluster_uuid).trustee_user_id is None
 
 
 def test_rotate_credentials(keystone, admin, trust_config):
     ctx = _owner_context(keystone, trust_config)
-    cluster = _cluster(trust_config)
-    trust.ensure_trust(ctx, cluster.uuid)
-    before = _row(cluster.uuid)
+    cluster_uuid = _accept(ctx, trust_config)
+    before = _row(cluster_uuid)
     old_password = trust.decrypt_password(before.trustee_password)
-    trust.rotate_credentials(ctx, cluster.uuid)
-    after = _row(cluster.uuid)
+    new = trust.rotation_for_request(ctx, before)  # the API, with the owner's token
+    assert set(new) == {'trust_id'}
+    trust.apply_rotation(cluster_uuid, new)  # the conductor, without it
+    after = _row(cluster_uuid)
     assert after.trustee_user_id == before.trustee_user_id
-    assert after.trust_id != before.trust_id
+    assert after.trust_id == new['trust_id'] != before.trust_id
     with pytest.raises(ks_exc.NotFound):
         admin.trusts.get(before.trust_id)
     assert admin.trusts.get(after.trust_id).trustee_user_id == after.trustee_user_id
     with pytest.raises(ks_exc.Unauthorized):
         _trustee_token(keystone, after, password=old_password)
     assert _trustee_token(keystone, after, trust_id=after.trust_id)
-    trust.delete_trust(ctx, cluster.uuid)
+    trust.apply_rotation(cluster_uuid, new)  # repeated after a crash: nothing changes
+    assert _row(cluster_uuid).trustee_password == after.trustee_password
+    trust.delete_trust(None, cluster_uuid)
     assert admin.users.list(domain=trust_config['domain'], name=after.trustee_username) == []
 
 
 def test_heat_parameters(keystone, trust_config):
     ctx = _owner_context(keystone, trust_config)
-    cluster = _cluster(trust_config)
-    trust.ensure_trust(ctx, cluster.uuid)
-    row = _row(cluster.uuid)
+    cluster_uuid = _accept(ctx, trust_config)
+    row = _row(cluster_uuid)
     params = trust.heat_parameters(ctx, row)
     assert params['trustee_user_id'] == row.trustee_user_id
     assert params['trustee_password'] == trust.decrypt_password(row.trustee_password)
@@ -218,22 +272,39 @@ def test_heat_parameters(keystone, trust_config):
     trust_config['conf'].set_override('public_endpoint', 'https://magnum.example:9511/',
                                       group='api')
     assert trust.heat_parameters(ctx, row)['magnum_url'] == 'https://magnum.example:9511/v1'
-    trust.delete_trust(ctx, cluster.uuid)
+    trust.delete_trust(None, cluster_uuid)
 
 
 def test_keystone_refusal_is_reported(keystone, trust_config):
     trust_config['conf'].set_override('trustee_domain_admin_password', 'wrong', group='trust')
-    cluster = _cluster(trust_config)
-    with pytest.raises(exception.TrusteeOrTrustToClusterFailed):
-        trust.ensure_trust(_owner_context(keystone, trust_config), cluster.uuid)
-    assert _row(cluster.uuid).trustee_user_id is None
+    with pytest.raises(exception.TrusteeOrTrustToClusterFailed) as caught:
+        trust.create_for_request(_owner_context(keystone, trust_config),
+                                 'c0ffee00-0000-4000-8000-000000000003',
+                                 trust_config['project'], trust_config['demo'])
+    assert caught.value.code == 503
+    assert 'c0ffee00-0000-4000-8000-000000000003' in str(caught.value)
 
 
 def test_noauth_skips_trusts(pki_config, log_lines):
     cluster = helpers.make_cluster()
     ctx = ml_context.make_context(project_id='project-a', user_id='user-a')
-    assert trust.ensure_trust(ctx, cluster.uuid) == {
-        'trust_id': None, 'trustee_user_id': None, 'trustee_username': None}
-    trust.ensure_trust(ctx, cluster.uuid)
+    assert trust.create_for_request(ctx, cluster.uuid, 'project-a', 'user-a') == {}
+    assert trust.check_trust(_row(cluster.uuid))['trust_id'] is None
+    assert trust.rotation_for_request(ctx, _row(cluster.uuid)) == {}
     trust.delete_trust(ctx, cluster.uuid)
     assert sum('no trustee user and no trust' in line for line in log_lines) == 1
+
+
+def test_keystone_down_is_a_503_naming_the_cluster(keystone, trust_config):
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        closed = sock.getsockname()[1]
+    trust_config['conf'].set_override('auth_url', 'http://127.0.0.1:%d/v3' % closed,
+                                      group='keystone_auth')
+    with pytest.raises(exception.TrusteeOrTrustToClusterFailed) as caught:
+        trust.create_for_request(_owner_context(keystone, trust_config),
+                                 'c0ffee00-0000-4000-8000-000000000004',
+                                 trust_config['project'], trust_config['demo'])
+    assert caught.value.code == 503
+    assert 'c0ffee00-0000-4000-8000-000000000004' in str(caught.value)

@@ -170,6 +170,29 @@ def _new_cluster_values(given: dict, template: Any) -> tuple[dict, list[dict]]:
     return values, nodegroups
 
 
+def _create_with_trust(values: dict, nodegroups: list[dict]) -> None:
+    """Write the new cluster's rows together with its trust, or neither.
+
+    The trust needs the caller's token, which a conductor acting later may not
+    have (DESIGN §12): it is made now, before the rows, and undone if the rows
+    cannot be written (quota, database down).
+
+    :raises TrustRefused: (403) Keystone refused the caller's trust.
+    :raises TrusteeOrTrustToClusterFailed: (503) Keystone unavailable.
+    """
+    from magnum_like.common import trust
+    made = trust.create_for_request(ctl.context(), values['uuid'], values['project_id'],
+                                    values['user_id'])
+    values.update(made)
+    try:
+        db.create_cluster_with_nodegroups(
+            values, nodegroups, default_limit=CONF.quotas.max_clusters_per_project)
+    except BaseException:
+        if made:
+            trust.discard(values['uuid'], made)
+        raise
+
+
 def build_view(cluster_values: dict, template: Any, nodegroups: list[dict]) -> Any:
     """A driver's ``ClusterView`` of rows not saved yet."""
     return driver_base.ClusterView(
@@ -196,10 +219,15 @@ def _render(rows: list, *, full: bool, with_faults: bool = False) -> list:
     """API views of a page of clusters: a fixed number of queries, not one per row."""
     uuids = [r.uuid for r in rows]
     url, version = ctl.base_url(), ctl.version()
+    # Node groups are read after the clusters: a cluster whose delete finished in
+    # between has none left (a live one always has its master group); it is gone,
+    # so it is left out rather than shown with zero masters.
     if not full:
         return [cluster_types.build(r, base_url=url, version=version, counts=_counts(r, []),
                                     full=False) for r in rows]
     groups = db.get_nodegroups_by_cluster(uuids)
+    rows = [r for r in rows if any(ng.role == 'master' and ng.node_count
+                                   for ng in groups[r.uuid])]
     template_ids = sorted({r.cluster_template_id for r in rows if r.cluster_template_id})
     templates = {t.uuid: t for t in db.get_cluster_template_list(
         ml_context.get_admin_context(), filters={'uuid': template_ids})} if template_ids else {}
@@ -293,8 +321,7 @@ class ClustersController(rest.RestController):
         values, nodegroups = _new_cluster_values(given, template)
         _check_cloud(values, given)
         driver.validate_cluster(build_view(values, template, nodegroups))
-        db.create_cluster_with_nodegroups(
-            values, nodegroups, default_limit=CONF.quotas.max_clusters_per_project)
+        _create_with_trust(values, nodegroups)
         cluster_operation.nudge_conductor(values['uuid'])
         return cluster_types.ClusterID(uuid=values['uuid'])
 

@@ -1,9 +1,12 @@
 """``/v1/credentials/{cluster_ident}``: rotate the credential a cluster uses (spec §3.5, ≥1.12).
 
 The cluster's credential is its trustee user and trust (``common/trust.py``).
-``PATCH`` records the rotation on the cluster row (``UPDATE_IN_PROGRESS``,
-``operation='rotate_credential'``) and nudges a conductor, which makes the new
-password and trust, hands them to the nodes and deletes the old ones.
+``PATCH`` makes the new trust at once, with the caller's token (as Magnum,
+whose API rotates while the request is open; a conductor acting later must not
+need a token that may have expired), records the rotation with it on the cluster
+row (``UPDATE_IN_PROGRESS``, ``operation='rotate_credential'``) and nudges a
+conductor, which gives the trustee a new password, hands both to the nodes and
+deletes the old trust. A refused rotation (409) deletes the new trust again.
 """
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ from magnum_like.api.controllers.v1 import cluster_operation as ops
 from magnum_like.api.types import certificate as cert_types
 
 ROTATE_CREDENTIAL = 'rotate_credential'
+#: Key of ``operation_args`` holding what :func:`trust.rotation_for_request` made.
+NEW_TRUST = 'new_trust'
 
 
 class CredentialsController(rest.RestController):
@@ -36,5 +41,12 @@ class CredentialsController(rest.RestController):
         cluster = ops.find_cluster(cluster_ident,
                                    all_projects_rule='cluster:update_all_projects')
         ctl.enforce('credential:rotate', ops.owner_target(cluster))
-        ops.start_operation(cluster, ROTATE_CREDENTIAL)
+        from magnum_like.common import trust
+        new = trust.rotation_for_request(ctl.context(), cluster)
+        try:
+            ops.start_operation(cluster, ROTATE_CREDENTIAL, args={NEW_TRUST: new})
+        except BaseException:
+            trust.discard(cluster.uuid, new if 'trustee_user_id' in new
+                          else {'trust_id': new.get('trust_id')})
+            raise
         return cert_types.ClusterID(uuid=cluster.uuid)
