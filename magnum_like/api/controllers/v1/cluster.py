@@ -219,12 +219,14 @@ def _render(rows: list, *, full: bool, with_faults: bool = False) -> list:
     """API views of a page of clusters: a fixed number of queries, not one per row."""
     uuids = [r.uuid for r in rows]
     url, version = ctl.base_url(), ctl.version()
-    # Node groups are read after the clusters: a cluster whose delete finished in
-    # between has none left (a live one always has its master group); it is gone,
-    # so it is left out rather than shown with zero masters.
+    # A live cluster always has masters. One without (its node groups went with a
+    # delete, seen by the detail list's second read) is gone: it is left out, in
+    # both lists alike, rather than shown with zero masters.
     if not full:
-        return [cluster_types.build(r, base_url=url, version=version, counts=_counts(r, []),
-                                    full=False) for r in rows]
+        counted = [(r, _counts(r, [])) for r in rows]
+        return [cluster_types.build(r, base_url=url, version=version, counts=counts,
+                                    full=False) for r, counts in counted
+                if counts['master_count']]
     groups = db.get_nodegroups_by_cluster(uuids)
     rows = [r for r in rows if any(ng.role == 'master' and ng.node_count
                                    for ng in groups[r.uuid])]
