@@ -117,10 +117,10 @@ driver = noop
         assert answer['pid'] == process.pid
         assert api.ping(ctx, host=host, timeout=10)['host'] == host
 
-        started = time.monotonic()
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
-        assert time.monotonic() - started < 5
+        # Stops cleanly on SIGTERM; the wait's bound is generous (no timing assertion:
+        # a loaded machine took 7 s where an idle one takes under 1).
+        assert process.wait(timeout=30) == 0
     finally:
         if process.poll() is None:
             process.kill()
