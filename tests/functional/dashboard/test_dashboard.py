@@ -66,7 +66,7 @@ def create_template(browser, name: str, labels: str) -> None:
     browser.select('coe', 'Kubernetes')
     browser.check_page('template-wizard-info')
     browser.click_text('Node Spec', 'span')
-    browser.select('image_id', 'fedora-coreos-latest')
+    browser.select('image_id', 'fedora-atomic-latest')
     browser.select('flavor_id', 'm1.small')
     browser.select('master_flavor_id', 'm1.medium')
     browser.select('keypair_id', 'default')
@@ -98,14 +98,19 @@ def wait_status(browser, name: str, wanted: str) -> None:
 def test_cluster_templates_and_clusters(browser, devcloud, shots_dir):
     browser.login('demo', devcloud['demo_password'])
     browser.check_page('after-login')
+    template_journey(browser)
+    cluster_create(browser)
+    cluster_day2(browser, shots_dir)
 
-    # Cluster templates: list, create (wizard), show, update, delete.
+
+def template_journey(browser) -> None:
+    """Cluster templates: list, create (wizard), show, update, delete."""
     browser.open('/project/cluster_templates/')
     browser.check_page('templates-empty')
     create_template(browser, 'k8s-ui', 'kube_tag=v1.28.9,auto_healing_enabled=false')
     browser.check_page('templates-list')
     browser.click_text('k8s-ui', 'a')
-    browser.text_present('fedora-coreos-latest')
+    browser.text_present('fedora-atomic-latest')
     browser.check_page('template-show')
     assert 'kube_tag' in browser.body() and 'v1.28.9' in browser.body()
 
@@ -118,7 +123,7 @@ def test_cluster_templates_and_clusters(browser, devcloud, shots_dir):
     submit_modal(browser)
     browser.check_page('template-updated')
     browser.click_text('k8s-ui', 'a')
-    browser.text_present('fedora-coreos-latest')
+    browser.text_present('fedora-atomic-latest')
     browser.check_page('template-show-updated')
     assert 'Docker Volume Size' in browser.body()
 
@@ -131,8 +136,10 @@ def test_cluster_templates_and_clusters(browser, devcloud, shots_dir):
         By.XPATH, _row_xpath('k8s-ui-unused')), 60, 'template not deleted', refresh=2)
     browser.check_page('template-deleted')
 
-    # Clusters: create through the wizard, CREATE_COMPLETE, show, resize,
-    # upgrade, config, delete.
+
+
+def cluster_create(browser) -> None:
+    """A cluster through the wizard, until CREATE_COMPLETE; its page."""
     browser.open('/project/clusters/')
     browser.check_page('clusters-empty')
     browser.click_text('Create Cluster', 'button')
@@ -161,10 +168,13 @@ def test_cluster_templates_and_clusters(browser, devcloud, shots_dir):
     body = browser.body()
     assert 'k8s-ui' in body and 'kube_tag' in body
 
+
+def cluster_day2(browser, shots_dir: str) -> None:
+    """Resize, upgrade, config download, delete."""
     open_table(browser, '/project/clusters/', 'ui-cluster')
     row_action(browser, 'ui-cluster', 'Resize Cluster')
     browser.wait_idle()
-    browser.fill('worker_nodes', '2')
+    browser.fill('node_count', '2')
     browser.check_page('cluster-resize')
     submit_modal(browser)
     browser.check_page('cluster-resize-submitted')
