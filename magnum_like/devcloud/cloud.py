@@ -142,7 +142,9 @@ def configure_service(conf: cfg.ConfigOpts, server: keystone_mod.KeystoneServer,
         conf.register_opts(password_opts, group=group)
         for name, value in credentials.items():
             conf.set_override(name, value, group=group)
-    import keystonemiddleware.auth_token  # noqa: F401  (registers [keystone_authtoken])
+    from keystonemiddleware import opts as authtoken_opts
+    for group, items in authtoken_opts.list_auth_token_opts():
+        conf.register_opts(items, group=group)
     conf.set_override('www_authenticate_uri', server.url, group='keystone_authtoken')
     conf.set_override('auth_strategy', 'keystone', group='api')
     for name, value in ids.items():

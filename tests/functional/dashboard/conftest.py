@@ -84,9 +84,10 @@ def devcloud(dashboard_requirements, tmp_path_factory):
 
 
 @pytest.fixture
-def shots_dir(tmp_path):
-    """Where screenshots go: ``$MLT_DASHBOARD_SHOTS`` if set, else the test's tmp_path."""
-    path = os.environ.get('MLT_DASHBOARD_SHOTS') or str(tmp_path / 'screenshots')
+def shots_dir(request, tmp_path):
+    """Where screenshots go: ``$MLT_DASHBOARD_SHOTS/<test>`` if set, else the test's tmp_path."""
+    base = os.environ.get('MLT_DASHBOARD_SHOTS')
+    path = os.path.join(base, request.node.name) if base else str(tmp_path / 'screenshots')
     os.makedirs(path, exist_ok=True)
     return path
 

@@ -29,9 +29,9 @@ def open_table(browser, path: str, name: str) -> None:
                  '%s not listed on %s' % (name, path))
 
 
-def row_action(browser, name: str, action: str) -> None:
-    """Click the row action ``action`` of the row whose link is ``name``."""
-    row = browser.wait(lambda d: d.find_elements(By.XPATH, _row_xpath(name)), 60,
+def row_action(browser, name: str, action: str, row_xpath: str | None = None) -> None:
+    """Click the row action ``action`` of the row whose link is ``name`` (or at ``row_xpath``)."""
+    row = browser.wait(lambda d: d.find_elements(By.XPATH, row_xpath or _row_xpath(name)), 60,
                        'no row %s' % name)[0]
     buttons = [b for b in row.find_elements(By.XPATH, './/button|.//a')
                if b.text.strip() == action and b.is_displayed()]
@@ -216,6 +216,7 @@ def cluster_day2(browser, shots_dir: str) -> None:
 
 
 def test_admin_quotas(browser, devcloud):
+    """Admin > Container Infra > Quotas: create one for project demo, then edit it."""
     browser.login('admin', devcloud['admin_password'])
     browser.open('/admin/container_infra/quotas/')
     browser.check_page('quotas-list')
@@ -227,7 +228,22 @@ def test_admin_quotas(browser, devcloud):
     browser.check_page('quota-create')
     submit_modal(browser)
     browser.check_page('quota-created')
-    browser.open('/admin/container_infra/quotas/')
-    browser.wait(lambda d: [r for r in d.find_elements(By.XPATH, '//tr[td]')
-                            if 'demo' in r.text or '5' in r.text], 60, 'quota not listed')
+
+    def quota_row(limit):
+        cells = './td[normalize-space(.)="Cluster"] and ./td[normalize-space(.)="%s"]' % limit
+        return '//tr[%s]' % cells
+    open_quotas = '/admin/container_infra/quotas/'
+    browser.open(open_quotas)
+    browser.wait(lambda d: d.find_elements(By.XPATH, quota_row(5)), 60, 'quota 5 not listed')
     browser.check_page('quotas-listed')
+
+    row_action(browser, 'quota', 'Update Quota', row_xpath=quota_row(5))
+    browser.wait_idle()
+    browser.fill('hard_limit', '7')
+    browser.check_page('quota-update')
+    submit_modal(browser)
+    browser.check_page('quota-updated')
+    browser.open(open_quotas)
+    browser.wait(lambda d: d.find_elements(By.XPATH, quota_row(7)), 60, 'quota 7 not listed')
+    assert not browser.driver.find_elements(By.XPATH, quota_row(5))
+    browser.check_page('quotas-listed-after-update')
