@@ -125,7 +125,7 @@ def template_journey(browser) -> None:
     browser.click_text('k8s-ui', 'a')
     browser.text_present('fedora-atomic-latest')
     browser.check_page('template-show-updated')
-    assert 'Docker Volume Size' in browser.body()
+    assert '7 GB' in browser.body()  # docker_volume_size, as updated
 
     create_template(browser, 'k8s-ui-next', 'kube_tag=v1.29.4,auto_healing_enabled=false')
     create_template(browser, 'k8s-ui-unused', 'kube_tag=v1.28.9')
@@ -147,6 +147,7 @@ def cluster_create(browser) -> None:
     browser.fill('name', 'ui-cluster')
     browser.select('cluster_template_id', 'k8s-ui')
     browser.select('keypair', 'default')
+    browser.select('availability_zone', 'nova')
     browser.check_page('cluster-wizard-details')
     browser.click_text('Size', 'span')
     browser.fill('node_count', '1')
@@ -156,6 +157,7 @@ def cluster_create(browser) -> None:
     browser.click_text('Management', 'span')
     browser.check_page('cluster-wizard-management')
     browser.click_text('Advanced', 'span')
+    browser.fill('labels', 'kube_dashboard_enabled=false')
     browser.check_page('cluster-wizard-advanced')
     submit_modal(browser)
     browser.check_page('cluster-submitted')
@@ -167,6 +169,10 @@ def cluster_create(browser) -> None:
     browser.check_page('cluster-show')
     body = browser.body()
     assert 'k8s-ui' in body and 'kube_tag' in body
+    # The labels the wizard writes: the template's, its own form's, the typed ones.
+    for label in ('availability_zone', 'auto_healing_enabled', 'auto_scaling_enabled',
+                  'kube_dashboard_enabled', 'v1.28.9'):
+        assert label in body, label
 
 
 def cluster_day2(browser, shots_dir: str) -> None:
