@@ -154,8 +154,9 @@ def configure_service(conf: cfg.ConfigOpts, server: keystone_mod.KeystoneServer,
     conf.set_override('trustee_keystone_region_name', REGION, group='trust')
     conf.set_override('trustee_password_encryption_key', [secret['encryption_key']],
                       group='trust')
-    conf.set_override('x509keypair_encryption_key', [secret['encryption_key']],
-                      group='certificates')
+    if not conf.certificates.x509keypair_encryption_key:
+        conf.set_override('x509keypair_encryption_key', [secret['encryption_key']],
+                          group='certificates')
 
 
 class DevCloud:
