@@ -40,8 +40,6 @@ warnings.filterwarnings('ignore')
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-RABBIT = os.environ.get('MAGNUM_LIKE_TEST_TRANSPORT_URL', 'rabbit://guest:guest@127.0.0.1:5672/')
-
 
 def proc_stats(pid: int) -> tuple[float, float]:
     """(CPU seconds, peak RSS MiB) of a live process."""
@@ -74,6 +72,7 @@ def run_case(n: int, conductors: int, notifications: bool, *, db_backend: str,
     from magnum_like.db import api as db
     from tests.fixtures import conductor_driver
     from tests.fixtures import database
+    from tests.fixtures import rabbitmq
     from tests.functional.conductor import test_multiprocess as mp
 
     run = uuidlib.uuid4().hex[:10]
@@ -82,8 +81,10 @@ def run_case(n: int, conductors: int, notifications: bool, *, db_backend: str,
     tmp_path = pathlib.Path(tmp)
     url = database.provision_database(db_backend)
     database.use_database(url)
-    sim = Simulator(port=0, notify_url=RABBIT if notifications else None,
-                    notify_exchange='heat-%s' % run, default_delay=0.0).start()
+    vhost = rabbitmq.create_vhost()  # default topic and queue names, isolated
+    rabbit = vhost.url
+    sim = Simulator(port=0, notify_url=rabbit if notifications else None,
+                    default_delay=0.0).start()
     stack_done: dict[str, float] = {}
     emit = sim.notifier.emit
 
@@ -96,7 +97,7 @@ def run_case(n: int, conductors: int, notifications: bool, *, db_backend: str,
     sim.notifier.emit = record
 
     config = tmp_path / 'magnum_like.conf'
-    mp.write_config(config, run=run, db_url=url, sim=sim, rabbit=RABBIT)
+    mp.write_config(config, db_url=url, sim=sim, rabbit=rabbit)
     text = config.read_text().replace('sync_interval = 1', 'sync_interval = %s' % sync_interval)
     text = text.replace('reconcile_grace = 3', 'reconcile_grace = 30')
     text = text.replace('[conductor]\n', '[conductor]\nheat_notifications = %s\n'
@@ -116,11 +117,7 @@ def run_case(n: int, conductors: int, notifications: bool, *, db_backend: str,
     except Exception:
         pass
     rpc.cleanup()
-    rpc.init(conf, url=RABBIT)  # registers the messaging options
-    conf.set_override('control_exchange', 'mlt-%s' % run)
-    conf.set_override('topic', 'mlt-conductor-%s' % run, group='conductor')
-    rpc.cleanup()
-    rpc.init(conf, url=RABBIT)
+    rpc.init(conf, url=rabbit)
     api = conductor_api.ConductorAPI()
     admin = ml_context.get_admin_context()
     ctx = ml_context.make_context(user_id='bench', project_id='bench')
@@ -218,8 +215,7 @@ def run_case(n: int, conductors: int, notifications: bool, *, db_backend: str,
         sim.stop()
         database.reset_database_config()
         database.drop_database(url)
-        conf.clear_override('control_exchange')
-        conf.clear_override('topic', group='conductor')
+        rabbitmq.delete_vhost(vhost)
 
 
 def main() -> int:

@@ -4,6 +4,8 @@
   session; the DB API points at it for the test.
 * ``db_backend`` (module, parametrized sqlite/mysql/postgresql): a freshly
   provisioned and migrated database URL, dropped after the module.
+* ``rabbit_vhost`` (function): a RabbitMQ vhost of the test's own, see
+  ``tests/fixtures/rabbitmq.py``.
 """
 import os
 import shutil
@@ -12,6 +14,7 @@ import tempfile
 import pytest
 
 from tests.fixtures import database
+from tests.fixtures.rabbitmq import rabbit_vhost  # noqa: F401 - a fixture for every test
 
 
 @pytest.fixture(scope='session')

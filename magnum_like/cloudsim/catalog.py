@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from magnum_like.cloudsim import store as store_mod
+
 _NS = uuid.UUID("6d1f6a58-3c1e-4c56-9a5b-0c2b6f1d9e10")
 
 DEFAULT_CATALOG: dict[str, Any] = {
@@ -100,4 +102,6 @@ def seed(store: Any, catalog: dict[str, Any]) -> None:
             store.add_subnet(nid, sub["name"], sub["cidr"], subnet_id=sid,
                              gateway_ip=sub.get("gateway_ip"), project_id="admin")
     for kp in catalog.get("keypairs", []):
-        store.keypairs[kp["name"]] = store.new_keypair(kp["name"], kp.get("public_key"))
+        keypair = store.new_keypair(kp["name"], kp.get("public_key"),
+                                    user_id=kp.get("user_id") or "admin")
+        store.keypairs[store_mod.keypair_key(keypair["user_id"], keypair["name"])] = keypair

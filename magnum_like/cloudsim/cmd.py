@@ -43,8 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="seconds every other resource type takes")
     parser.add_argument("--notify-url", help="oslo.messaging transport URL for Heat "
                                              "notifications")
-    parser.add_argument("--notify-topic", default="notifications")
-    parser.add_argument("--notify-exchange", default="heat")
+    parser.add_argument("--notify-topic", default="notifications",
+                        help="topic of the notifications (default, like Heat's and like "
+                             "magnum_like's [conductor] heat_notifications_topic: "
+                             "notifications)")
+    parser.add_argument("--notify-exchange", default="heat",
+                        help="exchange of the notifications (default, like Heat's and like "
+                             "[conductor] heat_notifications_exchange: heat)")
+    parser.add_argument("--keystone-url",
+                        help="Keystone that validates X-Auth-Token, so Nova keypairs belong "
+                             "to the token's user (default: X-User-Id, else user admin)")
     parser.add_argument("--debug", action="store_true")
     return parser
 
@@ -61,7 +69,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         sim = Simulator(args.host, args.port, state_file=state_file, catalog=args.catalog,
                         delays=dict(args.delay), default_delay=args.default_delay,
                         notify_url=args.notify_url, notify_topic=args.notify_topic,
-                        notify_exchange=args.notify_exchange)
+                        notify_exchange=args.notify_exchange,
+                        keystone_url=args.keystone_url)
         sim.start()
     except (CatalogError, OSError, ValueError) as exc:
         print("magnum-like-cloudsim: %s" % exc, file=sys.stderr)

@@ -1,16 +1,17 @@
-"""Simulated Nova (compute v2.1): flavors, keypairs and the servers stacks create.
+"""Simulated Nova (compute v2.1): flavors, per-user keypairs and the servers stacks create.
 
 Mounted at ``/compute``; clients use ``/compute/v2.1/...``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import webob
 
 from magnum_like.cloudsim.heat.compute import public_server
-from magnum_like.cloudsim.store import Store
+from magnum_like.cloudsim.identity import Identity
+from magnum_like.cloudsim.store import Store, keypair_key
 from magnum_like.cloudsim.wsgi import HTTPError, Router, empty_response, filter_records, \
     json_response, paginate, read_json_object
 
@@ -29,8 +30,9 @@ def nova_error(exc: HTTPError) -> webob.Response:
 class NovaAPI:
     """Routes of the simulated Nova API."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, identity: Optional[Identity] = None) -> None:
         self.store = store
+        self.identity = identity or Identity()
         r = self.router = Router(nova_error)
         r.add("GET", "/", self.versions)
         r.add("GET", "/v2.1", self.version)
@@ -111,32 +113,50 @@ class NovaAPI:
             return json_response({"extra_specs": flavor.get("extra_specs", {})})
 
     # -- keypairs -------------------------------------------------------------------
+    # Keypairs belong to the calling user (see identity.py); an admin may name
+    # another with ``?user_id=`` (and ``user_id`` in a create body), as in Nova.
 
     @staticmethod
     def _keypair_view(keypair: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in keypair.items() if k != "private_key"}
 
+    def _owner(self, req: webob.Request, requested: Any = None) -> str:
+        caller = self.identity.caller(req)
+        wanted = requested if requested is not None else req.GET.get("user_id")
+        if wanted is None or wanted == caller.user_id:
+            return caller.user_id
+        if not isinstance(wanted, str) or not wanted:
+            raise HTTPError(400, "Invalid input for field/attribute user_id.")
+        if not caller.is_admin:
+            raise HTTPError(403, "Policy doesn't allow os_compute_api:os-keypairs to be "
+                            "performed for another user.")
+        return wanted
+
     def list_keypairs(self, req: webob.Request) -> webob.Response:
-        """Keypairs, each wrapped in ``{"keypair": ...}`` as Nova does."""
+        """The user's keypairs, each wrapped in ``{"keypair": ...}`` as Nova does."""
+        owner = self._owner(req)
         with self.store.lock:
+            mine = [kp for kp in self.store.keypairs.values() if kp.get("user_id") == owner]
             items = [{"keypair": {k: v for k, v in self._keypair_view(kp).items()
                                   if k in ("name", "public_key", "fingerprint", "type")}}
-                     for kp in sorted(self.store.keypairs.values(), key=lambda k: k["name"])]
+                     for kp in sorted(mine, key=lambda k: k["name"])]
         return json_response({"keypairs": items})
 
     def create_keypair(self, req: webob.Request) -> webob.Response:
-        """Import a keypair (or generate one when no public key is given)."""
+        """Import a keypair (or generate one when no public key is given) for the user."""
         body = read_json_object(req).get("keypair")
         if not isinstance(body, dict) or not isinstance(body.get("name"), str) \
                 or not body["name"].strip():
             raise HTTPError(400, "Invalid input for field/attribute keypair. "
                             "'name' is a required property")
+        owner = self._owner(req, body.get("user_id"))
         with self.store.lock:
-            if body["name"] in self.store.keypairs:
+            if self.store.find_keypair(owner, body["name"]) is not None:
                 raise HTTPError(409, "Key pair '%s' already exists." % body["name"])
-            keypair = self.store.new_keypair(body["name"], body.get("public_key"))
+            keypair = self.store.new_keypair(body["name"], body.get("public_key"),
+                                             user_id=owner)
             keypair["type"] = body.get("type", "ssh")
-            self.store.keypairs[keypair["name"]] = keypair
+            self.store.keypairs[keypair_key(owner, keypair["name"])] = keypair
             self.store.changed()
             view = self._keypair_view(keypair)
         if not body.get("public_key"):
@@ -145,18 +165,20 @@ class NovaAPI:
         return json_response({"keypair": view}, status=200)
 
     def get_keypair(self, req: webob.Request, name: str) -> webob.Response:
-        """One keypair."""
+        """One keypair of the user."""
+        owner = self._owner(req)
         with self.store.lock:
-            keypair = self.store.keypairs.get(name)
+            keypair = self.store.find_keypair(owner, name)
             if keypair is None:
-                raise HTTPError(404, "Keypair %s not found for user cloudsim" % name)
+                raise HTTPError(404, "Keypair %s not found for user %s" % (name, owner))
             return json_response({"keypair": self._keypair_view(keypair)})
 
     def delete_keypair(self, req: webob.Request, name: str) -> webob.Response:
-        """Delete a keypair; 202."""
+        """Delete a keypair of the user; 202."""
+        owner = self._owner(req)
         with self.store.lock:
-            if self.store.keypairs.pop(name, None) is None:
-                raise HTTPError(404, "Keypair %s not found for user cloudsim" % name)
+            if self.store.keypairs.pop(keypair_key(owner, name), None) is None:
+                raise HTTPError(404, "Keypair %s not found for user %s" % (name, owner))
             self.store.changed()
         return empty_response(202)
 

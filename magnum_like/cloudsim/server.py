@@ -27,6 +27,7 @@ from magnum_like.cloudsim.heat.model import Stack
 from magnum_like.cloudsim.heat.scheduler import Scheduler
 from magnum_like.cloudsim.neutron import NeutronAPI
 from magnum_like.cloudsim.notify import Notifier
+from magnum_like.cloudsim.identity import Identity
 from magnum_like.cloudsim.nova import NovaAPI
 from magnum_like.cloudsim.octavia import OctaviaAPI
 from magnum_like.cloudsim.store import SNAPSHOT_VERSION, TABLES, Persistence, Store
@@ -59,6 +60,9 @@ class Simulator:
     :param notify_topic: notification topic (default ``notifications``).
     :param notify_exchange: control exchange (default ``heat``).
     :param threads: HTTP worker threads.
+    :param keystone_url: Keystone to validate tokens with, so keypairs belong to
+        the token's user (see ``identity.py``); without it, ``X-User-Id`` or the
+        default user.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *,
@@ -66,7 +70,8 @@ class Simulator:
                  catalog: Union[None, str, dict[str, Any]] = None,
                  delays: Optional[dict[str, float]] = None, default_delay: float = 0.0,
                  notify_url: Optional[str] = None, notify_topic: str = "notifications",
-                 notify_exchange: str = "heat", threads: int = 16) -> None:
+                 notify_exchange: str = "heat", threads: int = 16,
+                 keystone_url: Optional[str] = None) -> None:
         self.host = host
         self.port = port
         self.state_file = state_file
@@ -84,7 +89,7 @@ class Simulator:
         self._services: dict[str, Callable[[webob.Request, str], webob.Response]] = {
             "orchestration": HeatAPI(self.engine, self.store.lock),
             "key-manager": BarbicanAPI(self.store),
-            "compute": NovaAPI(self.store),
+            "compute": NovaAPI(self.store, Identity(keystone_url)),
             "image": GlanceAPI(self.store),
             "network": NeutronAPI(self.store),
             "load-balancer": OctaviaAPI(self.store),

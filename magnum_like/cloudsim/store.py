@@ -37,6 +37,11 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def keypair_key(user_id: str, name: str) -> str:
+    """The key of a keypair in ``Store.keypairs`` (a string, so snapshots stay JSON)."""
+    return "%s/%s" % (user_id, name)
+
+
 class IPExhausted(Exception):
     """No free address is left in a subnet (Neutron's IpAddressGenerationFailure)."""
 
@@ -60,6 +65,7 @@ class Store:
         self.server_groups: dict[str, dict[str, Any]]
         self.volumes: dict[str, dict[str, Any]]
         self.loadbalancers: dict[str, dict[str, Any]]
+        # Nova's keypairs belong to users: keyed by keypair_key(user_id, name).
         self.keypairs: dict[str, dict[str, Any]]
         self.secrets: dict[str, dict[str, Any]]
         self.containers: dict[str, dict[str, Any]]
@@ -169,6 +175,10 @@ class Store:
         self.ports[pid] = port
         return port
 
+    def find_keypair(self, user_id: str, name: str) -> Optional[dict[str, Any]]:
+        """The keypair ``name`` of ``user_id``, or None."""
+        return self.keypairs.get(keypair_key(user_id, name))
+
     def new_keypair(self, name: str, public_key: Optional[str], user_id: str = "admin"
                     ) -> dict[str, Any]:
         """Return a Nova keypair record (a fake public key when none is given)."""
@@ -190,6 +200,9 @@ class Store:
         """Replace the tables with a snapshot's."""
         for table in TABLES:
             setattr(self, table, dict(data.get(table, {})))
+        # Snapshots from before keypairs were per user keyed them by name alone.
+        self.keypairs = {keypair_key(kp.get("user_id") or "admin", kp["name"]): kp
+                         for kp in self.keypairs.values()}
         self.rolling_batches = list(data.get("rolling_batches", []))
 
 

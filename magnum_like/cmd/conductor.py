@@ -8,6 +8,7 @@ from types import FrameType
 
 from oslo_log import log as logging
 
+from magnum_like.common import config_check
 from magnum_like.common import rpc
 from magnum_like.common import service as ml_service
 from magnum_like.conductor import service as conductor_service
@@ -24,9 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     and the process exits with 0.
 
     :param argv: the command line, program name first (default ``sys.argv``).
-    :returns: the exit code.
+    :returns: the exit code (2: the configuration cannot work, see
+        :mod:`magnum_like.common.config_check`).
     """
     ml_service.prepare_service(sys.argv if argv is None else argv)
+    try:
+        config_check.check_conductor(CONF)
+    except config_check.ConfigurationError as error:
+        return ml_service.refuse_to_start('magnum-like-conductor', error)
     rpc.init(CONF)
     stopping = threading.Event()
 

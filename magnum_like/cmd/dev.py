@@ -14,6 +14,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from magnum_like import conf as ml_conf
+from magnum_like.common import config_check
 from magnum_like.common import service
 
 CONF = ml_conf.CONF
@@ -55,6 +56,29 @@ def configure(state_dir: str, sim_endpoints: dict[str, str], *, port: int, bind:
     for group, service_type in CLIENT_GROUPS.items():
         if service_type in sim_endpoints:
             CONF.set_override('endpoint_override', sim_endpoints[service_type], group=group)
+
+
+def ensure_encryption_key(state_dir: str) -> None:
+    """Give ``[certificates] x509keypair_encryption_key`` a key kept in the state directory.
+
+    Unless the configuration sets one: a key generated once into
+    ``<state dir>/encryption.key`` (mode 0600) and reused on every start, so
+    what was encrypted before a restart still decrypts. ``[trust]
+    trustee_password_encryption_key`` falls back to it.
+    """
+    if CONF.certificates.x509keypair_encryption_key:
+        return
+    from magnum_like.common import crypto
+    path = os.path.join(state_dir, 'encryption.key')
+    try:
+        with open(path, encoding='ascii') as handle:
+            key = handle.read().strip()
+    except FileNotFoundError:
+        key = crypto.generate_key()
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, 'w', encoding='ascii') as handle:
+            handle.write(key + '\n')
+    CONF.set_override('x509keypair_encryption_key', [key], group='certificates')
 
 
 def banner(api_url: str, sim_url: str, state_dir: str) -> str:
@@ -113,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     sim.start()
     try:
         configure(state_dir, sim.endpoints, port=CONF.port, bind=CONF.bind)
+        ensure_encryption_key(state_dir)
+        config_check.check_secrets(CONF)
         migration.upgrade('head')
         rpc.init(CONF, url=CONF.dev_transport_url or 'fake:/')
         cloud = None
@@ -121,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
                                       dashboard_port=CONF.dashboard_port)
             cloud.start(CONF, api_url='http://%s:%s' % (CONF.bind, CONF.port),
                         sim_endpoints=sim.endpoints)
+    except config_check.ConfigurationError as error:
+        sim.stop()
+        return service.refuse_to_start('magnum-like-dev', error)
     except BaseException:
         sim.stop()
         raise

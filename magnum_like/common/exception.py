@@ -87,10 +87,6 @@ class FlavorNotFound(Invalid):
     msg_fmt = 'Unable to find flavor %(flavor)s.'
 
 
-class KeyPairNotFound(Invalid):
-    msg_fmt = 'Unable to find keypair %(keypair)s.'
-
-
 class ExternalNetworkNotFound(Invalid):
     msg_fmt = 'Unable to find external network %(network)s.'
 
@@ -146,6 +142,12 @@ class ClusterTemplatePublishDenied(NotAuthorized):
 class NotFound(MagnumLikeException):
     msg_fmt = 'Resource could not be found.'
     code = 404
+
+
+class KeyPairNotFound(NotFound):
+    # 404 as in Magnum: keypairs belong to users, so a cluster create names one
+    # the requesting user does not have (templates are never checked).
+    msg_fmt = 'Unable to find keypair %(keypair)s.'
 
 
 class ClusterTemplateNotFound(NotFound):

@@ -31,3 +31,10 @@ def prepare_service(argv: list[str] | None = None, *,
     CONF(argv[1:], project='magnum_like', prog=argv[0].rsplit('/', 1)[-1],
          default_config_files=default_config_files)
     logging.setup(CONF, 'magnum_like')
+
+
+def refuse_to_start(name: str, error: Exception) -> int:
+    """Log and print why ``name`` will not start; the exit code to return (2)."""
+    LOG.error('%s cannot start: %s', name, error)
+    sys.stderr.write('%s cannot start: %s\n' % (name, error))
+    return 2

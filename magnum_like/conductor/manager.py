@@ -18,8 +18,10 @@ from magnum_like import conf as ml_conf
 
 LOG = logging.getLogger(__name__)
 
-#: The name conductors register under in ``magnum_service``.
-BINARY = 'magnum-like-conductor'
+#: The name conductors register under in ``magnum_service`` and that
+#: ``GET /v1/mservices`` reports: Magnum's, which clients and tests look for
+#: (the process and its log lines keep the name ``magnum-like-conductor``).
+BINARY = 'magnum-conductor'
 
 
 class ConductorManager:

@@ -10,6 +10,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 import oslo_messaging as messaging
 
+from magnum_like.common import config_check
 from magnum_like.common import rpc
 from magnum_like.conductor import keypool
 from magnum_like.conductor import manager
@@ -67,7 +68,9 @@ class ConductorService:
         """Register the heartbeat, start the periodic worker and the RPC server.
 
         :raises RuntimeError: already started.
+        :raises ConfigurationError: the RPC and notification queues would clash.
         """
+        config_check.conductor_queues(self.conf, self.host)
         with self._lock:
             if self._server is not None:
                 raise RuntimeError('conductor service already started')

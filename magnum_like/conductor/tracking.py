@@ -43,6 +43,7 @@ from tooz import hashring
 from magnum_like.common import context as ml_context
 from magnum_like.common import exception
 from magnum_like.common import heat
+from magnum_like.conductor import manager
 from magnum_like.conductor import operations
 from magnum_like.conductor import states
 from magnum_like.conductor import task as task_mod
@@ -50,7 +51,7 @@ from magnum_like import conf as ml_conf
 from magnum_like.db import api as db
 
 LOG = logging.getLogger(__name__)
-BINARY = 'magnum-like-conductor'
+BINARY = manager.BINARY
 CLUSTER_TAG_PREFIX = 'cluster_uuid='
 
 

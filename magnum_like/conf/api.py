@@ -11,8 +11,13 @@ opts = [
     cfg.StrOpt('auth_strategy', default='keystone', choices=('keystone', 'noauth'),
                help='keystone: validate tokens with keystonemiddleware. noauth: trust the '
                     'X-Project-Id/X-User-Id/X-Roles headers (local development only).'),
-    cfg.IntOpt('threads', default=16, min=1,
-               help='Worker threads of the built-in WSGI server.'),
+    cfg.IntOpt('workers', min=1, max=64, sample_default='the number of CPUs (at most 64)',
+               help='Processes magnum-like-api serves with, all sharing the listening socket '
+                    '(each with its own database and RPC connections and [api] threads '
+                    'threads). The parent restarts a worker that dies and stops them all on '
+                    'SIGTERM/SIGINT. Unset: the number of CPUs.'),
+    cfg.IntOpt('threads', default=16, min=1, max=1000,
+               help='Worker threads of the built-in WSGI server (per worker process).'),
     cfg.BoolOpt('enabled_ssl', default=False, help='Serve HTTPS.'),
     cfg.StrOpt('ssl_cert_file', help='Certificate file for HTTPS.'),
     cfg.StrOpt('ssl_key_file', help='Private key file for HTTPS.'),

@@ -16,7 +16,9 @@ opts = [
                      'print(Fernet.generate_key().decode())\'") that encrypt private keys '
                      'kept by the x509keypair cert manager. The first encrypts; all decrypt, '
                      'so a new key goes first and an old one stays until re-encrypted. '
-                     'Required by that backend.'),
+                     'Required by that backend: magnum-like-api and magnum-like-conductor '
+                     'refuse to start without a valid key (magnum-like-dev generates one '
+                     'into its state directory).'),
 ]
 
 

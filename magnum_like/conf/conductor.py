@@ -5,7 +5,9 @@ GROUP = 'conductor'
 
 opts = [
     cfg.StrOpt('topic', default='magnum-like-conductor',
-               help='oslo.messaging topic the conductors listen on.'),
+               help='oslo.messaging topic the conductors listen on. On RabbitMQ the '
+                    'conductors consume from the queues <topic> (shared), <topic>.<host> '
+                    'and <topic>_fanout_<id>, bound to the control_exchange.'),
     cfg.IntOpt('heartbeat_interval', default=10, min=1,
                help='Seconds between a conductor\'s heartbeats in magnum_service.'),
     cfg.IntOpt('service_down_time', default=180, min=1,
@@ -61,12 +63,17 @@ opts = [
     cfg.StrOpt('heat_notifications_url', secret=True,
                help='oslo.messaging URL Heat notifies on (default: transport_url).'),
     cfg.StrOpt('heat_notifications_topic', default='notifications',
-               help='Topic of Heat\'s notifications.'),
+               help='Topic of Heat\'s notifications (Heat\'s [oslo_messaging_notifications] '
+                    'topics; the simulator\'s --notify-topic, same default).'),
     cfg.StrOpt('heat_notifications_exchange', default='heat',
-               help='Control exchange of Heat\'s notifications.'),
-    cfg.StrOpt('heat_notifications_pool', default='magnum-like-conductor',
+               help='Control exchange of Heat\'s notifications (Heat\'s control_exchange; '
+                    'the simulator\'s --notify-exchange, same default).'),
+    cfg.StrOpt('heat_notifications_pool', default='magnum-like-conductor-heat-notifications',
                help='Listener pool, so the conductors share Heat\'s notifications without '
-                    'taking them from other consumers of the topic.'),
+                    'taking them from other consumers of the topic. On RabbitMQ the pool is '
+                    'the name of the queue the conductors consume Heat\'s notifications '
+                    'from, so it must differ from [conductor] topic and <topic>.<host>: a '
+                    'conductor refuses to start when they clash.'),
 ]
 
 

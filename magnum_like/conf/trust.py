@@ -24,7 +24,10 @@ opts = [
     cfg.ListOpt('trustee_password_encryption_key', secret=True, default=[],
                 help='Fernet key(s) encrypting trustee passwords in the database (first '
                      'encrypts, all decrypt). Empty: [certificates] '
-                     'x509keypair_encryption_key. Trusts need one of them.'),
+                     'x509keypair_encryption_key. Trusts (any Keystone: [api] '
+                     'auth_strategy = keystone or [keystone_auth] credentials) need one of '
+                     'them: magnum-like-api and magnum-like-conductor refuse to start '
+                     'without, as they do without the trustee domain and its admin.'),
 ]
 
 

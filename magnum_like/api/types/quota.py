@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import wsme
 from wsme import types as wtypes
 
 from magnum_like.api.types import base

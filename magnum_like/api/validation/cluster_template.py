@@ -133,6 +133,9 @@ def check_cloud_resources(values: dict, cloud, *, fields: set | None = None) -> 
     :returns: ``cluster_distro`` (from the image's ``os_distro``) and the image's
         ``magnum_driver``, when the image was checked.
     :raises Invalid: something named does not exist or is unusable.
+
+    ``keypair_id`` is not looked up: keypairs belong to users and templates are
+    shared, so (as in Magnum) a cluster create checks it for its own user.
     """
     def wanted(field):
         return values.get(field) and (fields is None or field in fields)
@@ -148,8 +151,6 @@ def check_cloud_resources(values: dict, cloud, *, fields: set | None = None) -> 
     for field in ('flavor_id', 'master_flavor_id'):
         if wanted(field):
             cloud.get_flavor(values[field])
-    if wanted('keypair_id'):
-        cloud.get_keypair(values['keypair_id'])
     if wanted('external_network_id'):
         cloud.get_network(values['external_network_id'], external=True)
     if wanted('fixed_network'):

@@ -50,7 +50,8 @@ class ServerHandler(Handler):
                                   "be found." % (props.get("flavor"), props.get("flavor")),
                                   "StackValidationFailed")
         key_name = props.get("key_name")
-        if key_name and key_name not in store.keypairs:
+        # Stacks do not record their user here, so any user's keypair of that name will do.
+        if key_name and not any(kp["name"] == key_name for kp in store.keypairs.values()):
             raise ResourceFailure("Error validating value '%s': The Key (%s) could not be "
                                   "found." % (key_name, key_name), "StackValidationFailed")
         boot_volumes = _boot_volumes(store, props)

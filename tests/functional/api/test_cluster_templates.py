@@ -542,7 +542,6 @@ class TestCloudChecks:
         ('image_id', 'no-such-image'),
         ('flavor_id', 'm9.huge'),
         ('master_flavor_id', 'm9.huge'),
-        ('keypair_id', 'no-such-key'),
         ('external_network_id', 'no-such-net'),
         ('fixed_network', 'no-such-net'),
         ('fixed_subnet', 'no-such-subnet'),
@@ -551,6 +550,16 @@ class TestCloudChecks:
     def test_unknown_resource_is_400_naming_it(self, admin, field, value):
         assert_error(admin.post(CT, body(**{field: value})), 400, value)
         assert template_rows() == 0
+
+    def test_keypair_is_not_checked_on_templates(self, admin):
+        # Keypairs belong to users, templates are shared: Magnum checks the
+        # keypair when a cluster is created, for the user creating it.
+        doc = create(admin, keypair_id='no-such-key')
+        assert doc['keypair_id'] == 'no-such-key'
+        resp = patch(admin, doc['uuid'],
+                     {'op': 'replace', 'path': '/keypair_id', 'value': 'other-missing-key'})
+        assert resp.status_code == 200, resp.text
+        assert resp.json()['keypair_id'] == 'other-missing-key'
 
     def test_image_without_os_distro(self, admin):
         assert_error(admin.post(CT, body(image_id='cirros-no-distro')), 400, 'os_distro')

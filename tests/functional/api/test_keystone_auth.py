@@ -19,6 +19,7 @@ import time
 import pytest
 import requests
 
+from magnum_like.common import crypto
 from tests.fixtures import keystone as keystone_fixture
 from tests.fixtures.cli import openstack_env
 
@@ -76,6 +77,13 @@ def api(tmp_path_factory, keystone):
         'password = %s' % keystone_fixture.ADMIN_PASSWORD, 'project_name = admin',
         'user_domain_id = default', 'project_domain_id = default',
         'service_token_roles_required = false',
+        # Trusts are on with Keystone: the API refuses to start without these.
+        '[keystone_auth]', 'auth_type = password', 'auth_url = %s' % ks, 'username = admin',
+        'password = %s' % keystone_fixture.ADMIN_PASSWORD, 'project_name = admin',
+        'user_domain_id = default', 'project_domain_id = default',
+        '[trust]', 'trustee_domain_name = Default', 'trustee_domain_admin_name = admin',
+        'trustee_domain_admin_password = %s' % keystone_fixture.ADMIN_PASSWORD,
+        'trustee_password_encryption_key = %s' % crypto.generate_key(),
     ]) + '\n')
     subprocess.run([os.path.join(BIN, 'magnum-like-db-manage'), '--config-file', str(config),
                     'upgrade'], check=True, capture_output=True, timeout=120, cwd='/')
@@ -87,7 +95,7 @@ def api(tmp_path_factory, keystone):
         try:
             requests.get(url + '/', timeout=1)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # bound socket, worker not yet serving
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 pytest.fail('magnum-like-api did not start:\n%s'

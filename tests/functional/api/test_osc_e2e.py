@@ -65,7 +65,7 @@ def api_process(tmp_path_factory, cloud):
         try:
             requests.get(url + '/', timeout=1)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # bound socket, worker not yet serving
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 out = proc.stdout.read().decode(errors='replace')

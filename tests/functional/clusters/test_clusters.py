@@ -49,6 +49,20 @@ def test_create_writes_the_intent(member, template, casts):
     assert casts.wait_for(uuid)
 
 
+def test_unknown_keypair_is_404_as_in_magnum(member, cloud_checks):
+    template = make_template(keypair_id='no-such-key')  # accepted on the template
+    resp = member.post(CL, {'cluster_template_id': template.uuid, 'name': 'kp'})
+    error = resp.json()['errors'][0]
+    assert (resp.status_code, error['status'], error['code']) == (404, 404, 'client'), resp.text
+    assert error['title'] == 'Unable to find keypair no-such-key.'
+    resp = member.post(CL, {'cluster_template_id': template.uuid, 'name': 'kp',
+                            'keypair': 'also-missing'})
+    assert_error(resp, 404, 'also-missing')
+    assert member.get(CL).json()['clusters'] == []  # nothing written
+    # the cluster's own keypair wins over the template's
+    create(member, template, keypair='default')
+
+
 def test_create_defaults(member, template):
     body = {'cluster_template_id': template.name}
     resp = member.post(CL, body)

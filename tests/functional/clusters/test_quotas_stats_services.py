@@ -103,14 +103,14 @@ def test_stats(member, other, admin, template):
 
 def test_mservices_up_and_down(admin, member):
     db_api.report_magnum_service('conductor-1', 'magnum-conductor')
-    down = db_api.report_magnum_service('conductor-2', 'magnum-like-conductor')
+    down = db_api.report_magnum_service('conductor-2', 'magnum-conductor')
     stale = timeutils.utcnow() - datetime.timedelta(seconds=CONF.conductor.service_down_time + 5)
     db_api.update_magnum_service(down.id, {'last_seen_up': stale})
     docs = {d['host']: d for d in admin.get('/v1/mservices').json()['mservices']}
     assert docs['conductor-1']['state'] == 'up'
     assert docs['conductor-1']['binary'] == 'magnum-conductor'
     assert docs['conductor-2']['state'] == 'down'
-    assert docs['conductor-2']['binary'] == 'magnum-like-conductor'
+    assert docs['conductor-2']['binary'] == 'magnum-conductor'
     assert docs['conductor-1']['report_count'] == 1
     assert set(docs['conductor-1']) >= {'id', 'host', 'binary', 'state', 'report_count',
                                         'disabled', 'disabled_reason', 'created_at',

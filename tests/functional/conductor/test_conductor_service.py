@@ -1,15 +1,14 @@
 """The conductor as a real process (RabbitMQ, SQLite) and in process (fake://).
 
-The RabbitMQ tests isolate themselves with a unique ``control_exchange``, topic
-and host per run. When RabbitMQ is unreachable they are skipped, except under
-``CI=true`` where they fail.
+The RabbitMQ tests keep the default exchange, topic and queue names and
+isolate themselves with a vhost of their own (``rabbit_vhost``). When RabbitMQ
+is unreachable they are skipped, except under ``CI=true`` where they fail.
 """
 from __future__ import annotations
 
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -29,20 +28,6 @@ from magnum_like.db import migration
 import oslo_messaging as messaging  # noqa: I100
 
 CONF = ml_conf.CONF
-RABBIT_HOST = os.environ.get('RABBITMQ_HOST', '127.0.0.1')
-RABBIT_PORT = int(os.environ.get('RABBITMQ_PORT', '5672'))
-RABBIT_URL = os.environ.get('MAGNUM_LIKE_TEST_TRANSPORT_URL',
-                            f'rabbit://guest:guest@{RABBIT_HOST}:{RABBIT_PORT}/')
-
-
-def _require_rabbitmq() -> None:
-    try:
-        socket.create_connection((RABBIT_HOST, RABBIT_PORT), timeout=3).close()
-    except OSError as error:
-        message = f'RabbitMQ unreachable at {RABBIT_HOST}:{RABBIT_PORT}: {error}'
-        if os.environ.get('CI', '').lower() == 'true':
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 def _wait_for(predicate, *, timeout: float, interval: float = 0.2, what: str = 'condition'):
@@ -88,20 +73,20 @@ def _conductor_command() -> list[str]:
 
 
 def test_conductor_process_heartbeats_answers_ping_and_stops_on_sigterm(
-        tmp_path, sqlite_url, parsed_conf):
-    _require_rabbitmq()
+        rabbit_vhost, tmp_path, sqlite_url, parsed_conf):
     run = uuid.uuid4().hex[:12]
     host = f'conductor-{run}'
     config = tmp_path / 'magnum_like.conf'
     config.write_text(f"""[DEFAULT]
 host = {host}
 state_path = {tmp_path}
-transport_url = {RABBIT_URL}
-control_exchange = magnum-like-test-{run}
+transport_url = {rabbit_vhost.url}
 debug = true
 
+[api]
+auth_strategy = noauth
+
 [conductor]
-topic = magnum-like-conductor-{run}
 heartbeat_interval = 1
 
 [database]
@@ -117,7 +102,7 @@ driver = noop
     try:
         rows = _wait_for(lambda: [r for r in _heartbeats(sqlite_url) if r[0] == host],
                          timeout=30, what='the heartbeat row')
-        assert rows[0][1] == manager.BINARY
+        assert rows[0][1] == 'magnum-conductor'  # Magnum's name, as GET /v1/mservices shows it
         first = rows[0][2]
         _wait_for(lambda: [r for r in _heartbeats(sqlite_url) if r[0] == host and r[2] > first],
                   timeout=10, what='report_count to increase')

@@ -3,8 +3,9 @@
 200 clusters created at once through the API all reach CREATE_COMPLETE with
 exactly one Heat stack each, although one conductor is SIGKILLed mid-run; an
 intent written straight into the database (its cast never sent) is carried
-out; the quota holds under concurrent creates. Isolated by a unique
-exchange, topic and database per run. Without RabbitMQ or MariaDB the test is
+out; the quota holds under concurrent creates. Isolated by a RabbitMQ vhost
+and a database of the run's own, with the default topic and queue names.
+Without RabbitMQ or MariaDB the test is
 skipped, except under ``CI=true`` where it fails.
 """
 from __future__ import annotations
@@ -25,8 +26,6 @@ from magnum_like.conductor import states
 from magnum_like.db import api as db
 from tests.fixtures import conductor_driver
 from tests.fixtures import database
-from tests.functional.conductor.test_conductor_service import RABBIT_URL
-from tests.functional.conductor.test_conductor_service import _require_rabbitmq
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
     __file__)))))
@@ -40,11 +39,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def write_config(path, *, run: str, db_url: str, sim, rabbit: str, extra: str = '') -> None:
-    """The configuration every API and conductor process of a run shares."""
+def write_config(path, *, db_url: str, sim, rabbit: str, extra: str = '') -> None:
+    """The configuration every API and conductor process of a run shares.
+
+    Topics, exchanges and queues keep the service's defaults: ``rabbit`` is a
+    transport URL into a vhost of the run's own.
+    """
     path.write_text(f"""[DEFAULT]
 transport_url = {rabbit}
-control_exchange = mlt-{run}
 debug = false
 
 [api]
@@ -52,14 +54,10 @@ auth_strategy = noauth
 threads = 16
 
 [conductor]
-topic = mlt-conductor-{run}
 heartbeat_interval = 1
 service_down_time = 6
 sync_interval = 1
 reconcile_grace = 3
-heat_notifications_url = {rabbit}
-heat_notifications_exchange = heat-{run}
-heat_notifications_pool = mlt-{run}
 workers = 8
 
 [database]
@@ -126,15 +124,14 @@ def mysql_db():
         database.drop_database(url)
 
 
-def test_200_clusters_3_conductors_2_apis_survive_sigkill(tmp_path, mysql_db, test_driver_path):
-    _require_rabbitmq()
+def test_200_clusters_3_conductors_2_apis_survive_sigkill(tmp_path, mysql_db, test_driver_path,
+                                                          rabbit_vhost):
     from magnum_like.cloudsim import Simulator
     from magnum_like.common import context as ml_context
     run = uuidlib.uuid4().hex[:10]
-    sim = Simulator(port=0, notify_url=RABBIT_URL, notify_exchange='heat-%s' % run,
-                    default_delay=0.05).start()
+    sim = Simulator(port=0, notify_url=rabbit_vhost.url, default_delay=0.05).start()
     config = tmp_path / 'magnum_like.conf'
-    write_config(config, run=run, db_url=mysql_db, sim=sim, rabbit=RABBIT_URL)
+    write_config(config, db_url=mysql_db, sim=sim, rabbit=rabbit_vhost.url)
     env = process_env(test_driver_path)
     procs: dict[str, subprocess.Popen] = {}
     api_urls = []
@@ -155,7 +152,7 @@ def test_200_clusters_3_conductors_2_apis_survive_sigkill(tmp_path, mysql_db, te
         def apis_up():
             try:
                 return all(requests.get(u + '/', timeout=2).status_code < 500 for u in api_urls)
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # bound socket, worker not yet serving
                 return False
         _wait(apis_up, 60, 'the API processes')
         _wait(lambda: len([s for s in db.get_magnum_service_list()

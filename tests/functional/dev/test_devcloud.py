@@ -14,6 +14,7 @@ from keystoneclient.v3 import client as ks_client
 from oslo_config import cfg
 import pytest
 
+from magnum_like.common import config_check
 from magnum_like import conf as ml_conf
 from magnum_like.devcloud import cloud
 from tests.fixtures import keystone as keystone_fixture
@@ -81,6 +82,7 @@ def test_configure_service(keystone, tmp_path):
     secret = cloud.load_secrets(str(tmp_path))
     ids = cloud.provision(keystone, secret, api_url='http://127.0.0.1:2', sim_endpoints=SIM)
     cloud.configure_service(conf, keystone, secret, ids)
+    config_check.check_secrets(conf)  # trusts are fully configured: no ConfigurationError
     assert conf.api.auth_strategy == 'keystone'
     assert conf.keystone_authtoken.auth_url == keystone.url
     assert conf.keystone_auth.username == cloud.SERVICE_USER

@@ -87,8 +87,13 @@ def test_dev_serves_osc_and_keeps_state(state_dir):
     finally:
         out = _stop(proc)
     assert 'magnum-like-dev stopped.' in out
+    # An encryption key of its own, private, kept for the next start.
+    key_file = os.path.join(state_dir, 'encryption.key')
+    assert os.stat(key_file).st_mode & 0o777 == 0o600
+    with open(key_file) as handle:
+        key = handle.read()
 
-    # A restart keeps the templates.
+    # A restart keeps the templates and the key.
     proc = _start(state_dir, port)
     try:
         listed = _openstack(port, 'coe', 'cluster', 'template', 'list', '-f', 'json')
@@ -96,3 +101,5 @@ def test_dev_serves_osc_and_keeps_state(state_dir):
         assert [t['name'] for t in json.loads(listed.stdout)] == ['devtpl']
     finally:
         _stop(proc)
+    with open(key_file) as handle:
+        assert handle.read() == key

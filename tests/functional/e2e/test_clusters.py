@@ -128,7 +128,7 @@ def test_cluster_lifecycle(dev):
     [stats] = dev.table('coe', 'stats', 'list', 'admin')
     assert stats == {'clusters': '1', 'nodes': str(3 + 1)}, stats
     services = dev.json('coe', 'service', 'list')
-    assert services and services[0]['binary'] == 'magnum-like-conductor', services
+    assert services and services[0]['binary'] == 'magnum-conductor', services
     assert services[0]['state'] == 'up'
     [quota] = dev.table('coe', 'quotas', 'create', '--project-id', 'demo', '--resource',
                         'Cluster', '--hard-limit', '5')
