@@ -72,7 +72,11 @@ class Browser:
 
     # -- waiting and looking ---------------------------------------------------
     def wait(self, condition, timeout: float = WAIT, message: str = ''):
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.25).until(
+        # Angular re-renders as data arrives: an element seen a moment ago may be
+        # gone, which only means "look again".
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.25,
+                             ignored_exceptions=(sel_exc.StaleElementReferenceException,
+                                                 sel_exc.NoSuchElementException)).until(
             condition, message)
 
     def visible(self, css: str, timeout: float = WAIT):
