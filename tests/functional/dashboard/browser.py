@@ -100,12 +100,13 @@ class Browser:
 
     def errors(self) -> list[str]:
         """Error messages the page shows right now."""
-        found = [e.text.strip() for e in self.driver.find_elements(By.CSS_SELECTOR,
-                                                                     _ERROR_SELECTOR)
-                 if e.is_displayed() and e.text.strip()]
-        body = self.body()
-        found.extend(text for text in _ERROR_PAGES if text in body)
-        return found
+        def scan(driver):
+            found = [e.text.strip() for e in driver.find_elements(By.CSS_SELECTOR,
+                                                                    _ERROR_SELECTOR)
+                     if e.is_displayed() and e.text.strip()]
+            body = self.body()
+            return (found + [text for text in _ERROR_PAGES if text in body],)
+        return self.wait(scan, WAIT, 'the page kept changing')[0]
 
     def shot(self, name: str) -> str:
         """Save a screenshot ``NN-name.png``; returns its path."""
@@ -187,7 +188,10 @@ class Browser:
         """Poll ``predicate()`` (reloading the page every ``refresh`` s) until truthy."""
         deadline = time.monotonic() + timeout
         while True:
-            result = predicate()
+            try:
+                result = predicate()
+            except sel_exc.StaleElementReferenceException:
+                result = None
             if result:
                 return result
             if time.monotonic() > deadline:

@@ -30,17 +30,24 @@ def open_table(browser, path: str, name: str) -> None:
 
 
 def row_action(browser, name: str, action: str, row_xpath: str | None = None) -> None:
-    """Click the row action ``action`` of the row whose link is ``name`` (or at ``row_xpath``)."""
-    row = browser.wait(lambda d: d.find_elements(By.XPATH, row_xpath or _row_xpath(name)), 60,
-                       'no row %s' % name)[0]
-    buttons = [b for b in row.find_elements(By.XPATH, './/button|.//a')
-               if b.text.strip() == action and b.is_displayed()]
-    if not buttons:
-        row.find_element(By.CSS_SELECTOR, '.dropdown-toggle').click()
-        buttons = browser.wait(lambda d: [b for b in row.find_elements(By.XPATH, './/a|.//button')
-                                          if b.text.strip() == action and b.is_displayed()],
-                               30, 'no action %s for %s' % (action, name))
-    buttons[0].click()
+    """Click the row action ``action`` of the row whose link is ``name`` (or at ``row_xpath``).
+
+    The first action of a row is a button; the others are in its drop-down.
+    """
+    xpath = row_xpath or _row_xpath(name)
+
+    def find(driver):
+        rows = driver.find_elements(By.XPATH, xpath)
+        for element in rows[0].find_elements(By.XPATH, './/button|.//a') if rows else []:
+            if element.text.strip() == action and element.is_displayed():
+                return element
+        return False
+    browser.wait(lambda d: d.find_elements(By.XPATH, xpath), 60, 'no row %s' % name)
+    if not browser.wait(lambda d: (find(d),), 30, 'the table kept changing')[0]:
+        browser.wait(lambda d: d.find_element(
+            By.XPATH, xpath + '//*[contains(@class, "dropdown-toggle")]'), 30,
+            'no actions menu for %s' % name).click()
+    browser.wait(find, 30, 'no action %s for %s' % (action, name)).click()
 
 
 def submit_modal(browser, button: str = 'Submit') -> None:
