@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 
 from selenium.webdriver.common.by import By
 
@@ -100,6 +101,14 @@ def wait_status(browser, name: str, wanted: str) -> None:
         return wanted in text
     browser.open('/project/clusters/')
     browser.wait_for(status, CLUSTER_TIMEOUT, 'cluster %s did not reach %s' % (name, wanted))
+
+
+def wait_details(browser, name: str, *patterns: str) -> None:
+    """Open the cluster's page and reload it until every regex in ``patterns`` matches."""
+    open_table(browser, '/project/clusters/', name)
+    browser.click_text(name, 'a')
+    browser.wait_for(lambda: all(re.search(p, browser.body()) for p in patterns),
+                     CLUSTER_TIMEOUT, '%s never showed %s' % (name, patterns))
 
 
 def test_cluster_templates_and_clusters(browser, devcloud, shots_dir):
@@ -192,7 +201,9 @@ def cluster_day2(browser, shots_dir: str) -> None:
     submit_modal(browser)
     browser.check_page('cluster-resize-submitted')
     wait_status(browser, 'ui-cluster', 'UPDATE_COMPLETE')
+    wait_details(browser, 'ui-cluster', r'Node Count\s+2\b', 'UPDATE_COMPLETE')
     browser.check_page('cluster-resized')
+    open_table(browser, '/project/clusters/', 'ui-cluster')
 
     row_action(browser, 'ui-cluster', 'Rolling Cluster Upgrade')
     browser.wait_idle()
@@ -200,9 +211,8 @@ def cluster_day2(browser, shots_dir: str) -> None:
     browser.check_page('cluster-upgrade')
     submit_modal(browser)
     browser.check_page('cluster-upgrade-submitted')
-    wait_status(browser, 'ui-cluster', 'UPDATE_COMPLETE')
-    browser.click_text('ui-cluster', 'a')
-    browser.text_present('k8s-ui-next')
+    # The cluster was UPDATE_COMPLETE before: wait for the new template and version.
+    wait_details(browser, 'ui-cluster', 'k8s-ui-next', 'v1.29.4', 'UPDATE_COMPLETE')
     browser.check_page('cluster-upgraded')
 
     downloads = os.path.join(shots_dir, 'downloads')
