@@ -8,6 +8,6 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
-.venv/bin/pip install -q -c upper-constraints.txt -e '.[test]'
+.venv/bin/pip install -q -c upper-constraints.txt -e '.[test,dashboard]'
 export PATH="$PWD/.venv/bin:$PATH"
 exec .venv/bin/python -m pytest "${@:-tests}"

@@ -124,7 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     from magnum_like.conductor import service as conductor_service
     from magnum_like.db import migration
 
+    from magnum_like.devcloud import cloud as devcloud
+
     CONF.register_cli_opts(cli_opts)
+    CONF.register_cli_opts(devcloud.opts)
     service.prepare_service(argv if argv is not None else sys.argv)
     state_dir = os.path.abspath(CONF.state_dir)
     os.makedirs(state_dir, exist_ok=True)
@@ -138,6 +141,12 @@ def main(argv: list[str] | None = None) -> int:
         config_check.check_secrets(CONF)
         migration.upgrade('head')
         rpc.init(CONF, url=CONF.dev_transport_url or 'fake:/')
+        cloud = None
+        if CONF.dashboard:
+            cloud = devcloud.DevCloud(state_dir, bind=CONF.bind, keystone_port=CONF.keystone_port,
+                                      dashboard_port=CONF.dashboard_port)
+            cloud.start(CONF, api_url='http://%s:%s' % (CONF.bind, CONF.port),
+                        sim_endpoints=sim.endpoints)
     except config_check.ConfigurationError as error:
         sim.stop()
         return service.refuse_to_start('magnum-like-dev', error)
@@ -156,13 +165,20 @@ def main(argv: list[str] | None = None) -> int:
                                  threads=CONF.api.threads)
 
     def ready(host, port):
-        print(banner('http://%s:%s' % (host, port), sim.url, state_dir), flush=True)
+        api_url = 'http://%s:%s' % (host, port)
+        if cloud is None:
+            print(banner(api_url, sim.url, state_dir), flush=True)
+            return
+        cloud.wait_ready()
+        print(cloud.banner(api_url, sim.url), flush=True)
 
     try:
         api_cmd.serve_until_signalled(server, ready)
     finally:
         conductor.stop()
         rpc.cleanup()
+        if cloud is not None:
+            cloud.stop()
         sim.stop()
     print('magnum-like-dev stopped.', flush=True)
     return 0

@@ -56,7 +56,8 @@ class Cluster(base.APIBase):
     master_flavor_id = _text()
     flavor_id = _text()
     create_timeout = fields.IntegerType(minimum=0, maximum=fields.MAX_TIMEOUT_MINUTES)
-    discovery_url = _text()
+    # Empty means "none given" (Horizon's magnum-ui sends discovery_url "" on every create).
+    discovery_url = wtypes.StringType(max_length=255)
     fixed_network = _text()
     fixed_subnet = _text()
     floating_ip_enabled = fields.boolean

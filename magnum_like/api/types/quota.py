@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import wsme
 from wsme import types as wtypes
 
 from magnum_like.api.types import base
@@ -16,7 +15,9 @@ RESOURCES = ('Cluster',)
 class Quota(base.APIBase):
     """A project's limit on one resource."""
 
-    id = wsme.wsattr(int, readonly=True)
+    # Writable as in Magnum, though ignored on input: Horizon's magnum-ui sends
+    # back the whole quota (id included) when it edits one.
+    id = fields.IntegerType(minimum=1)
     project_id = wtypes.StringType(min_length=1, max_length=255)
     resource = wtypes.Enum(wtypes.text, *RESOURCES)
     hard_limit = fields.IntegerType(minimum=0, maximum=fields.INT_MAX)

@@ -82,6 +82,14 @@ def test_create_nulls_mean_defaults(member, template):
     assert row.flavor_id == 'm1.small' and row.labels == template.labels
 
 
+def test_create_empty_discovery_url_means_none(member, template):
+    # Horizon's magnum-ui sends discovery_url "" with every create.
+    uuid = create(member, template, discovery_url='', create_timeout=60)
+    assert cluster_row(uuid).discovery_url is None
+    uuid = create(member, template, discovery_url='https://discovery.example/abc')
+    assert cluster_row(uuid).discovery_url == 'https://discovery.example/abc'
+
+
 def test_create_labels_replace_without_merge(member, template):
     uuid = create(member, template, labels={'only': 'this'})
     assert cluster_row(uuid).labels == {'only': 'this'}
@@ -114,6 +122,7 @@ def test_label_diffs_overridden_shows_template_value(member, template):
     ({'unknown_field': 1}, ['unknown_field']),
     ({'labels': 'not-a-dict'}, ['labels']),
     ({'node_count': 'many'}, ['node_count']),
+    ({'discovery_url': 'x' * 256}, ['discovery_url']),
     ({'labels': {'max_node_count': '1'}, 'node_count': 3}, ['max_node_count']),
 ])
 def test_create_validation(member, template, body, words):

@@ -30,6 +30,20 @@ def test_quota_crud(admin, member):
     assert_error(admin.patch(Q + '/project-a/Cluster', {'hard_limit': 1}), 404)
 
 
+def test_quota_patch_with_the_whole_object(admin):
+    # Horizon's magnum-ui edits a quota by sending back what it read.
+    doc = admin.post(Q, {'project_id': 'project-a', 'resource': 'Cluster',
+                         'hard_limit': 3}).json()
+    body = {'id': doc['id'], 'project_id': 'project-a', 'resource': 'Cluster', 'hard_limit': 7}
+    resp = admin.patch(Q + '/project-a/Cluster', body)
+    assert resp.status_code == 202, resp.text
+    assert (resp.json()['id'], resp.json()['hard_limit']) == (doc['id'], 7)
+    # An id in a create is ignored too.
+    resp = admin.post(Q, {'id': 999, 'project_id': 'project-b', 'resource': 'Cluster'})
+    assert resp.status_code == 201 and resp.json()['id'] != 999
+    assert_error(admin.patch(Q + '/project-a/Cluster', dict(body, id=0)), 400, 'id')
+
+
 def test_quota_default_synthesized(member):
     doc = member.get(Q + '/project-a/Cluster').json()
     assert doc['hard_limit'] == CONF.quotas.max_clusters_per_project

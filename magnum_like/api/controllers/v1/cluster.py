@@ -140,7 +140,7 @@ def _new_cluster_values(given: dict, template: Any) -> tuple[dict, list[dict]]:
     values.update(uuid=uuidutils.generate_uuid(),
                   name=given.get('name') or names.generate('cluster'),
                   cluster_template_id=template.uuid, labels=labels, create_timeout=timeout,
-                  discovery_url=given.get('discovery_url'), project_id=ctx.project_id,
+                  discovery_url=given.get('discovery_url') or None, project_id=ctx.project_id,
                   user_id=ctx.user_id, status=states.CREATE_IN_PROGRESS, operation='create',
                   operation_args={}, deadline=cluster_operation.deadline(timeout))
     size = values['docker_volume_size']
