@@ -58,7 +58,7 @@ def api(tmp_path_factory):
         try:
             requests.get(url + '/', timeout=2)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # bound socket, worker not yet serving
             assert proc.poll() is None and time.monotonic() < deadline, 'API did not start'
             time.sleep(0.1)
     yield url, port

@@ -70,7 +70,7 @@ def test_outage_logs_two_lines_and_loses_nothing(tmp_path, private_mariadb,  # n
         def api_up():
             try:
                 return requests.get(api + '/', timeout=2).status_code < 500
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # bound socket, worker not yet serving
                 return False
         mp._wait(api_up, 60, 'the API process')
         mp._wait(lambda: 'started on host mlt-outage' in log_text(), 60, 'the conductor')

@@ -127,7 +127,7 @@ def test_sigkill_after_storing_ca_leaves_nothing_in_barbican(tmp_path, mysql_db,
         def api_up():
             try:
                 return requests.get(api + '/', timeout=2).status_code < 500
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # bound socket, worker not yet serving
                 return False
         mp._wait(api_up, 60, 'the API process')
         mp._wait(lambda: any(s.host == 'mlt-cond0' for s in db.get_magnum_service_list()),
