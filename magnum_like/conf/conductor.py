@@ -68,6 +68,20 @@ opts = [
     cfg.StrOpt('heat_notifications_pool', default='magnum-like-conductor',
                help='Listener pool, so the conductors share Heat\'s notifications without '
                     'taking them from other consumers of the topic.'),
+    cfg.FloatOpt('health_check_interval', default=60.0, min=0.5, max=3600.0,
+                 help='Seconds between two health passes: each conductor checks the API and '
+                      'the nodes of the complete clusters it owns on the hash ring; 0.5 to '
+                      '3600.'),
+    cfg.IntOpt('health_check_workers', default=8, min=1, max=64,
+               help='Clusters one conductor checks at once (threads of the health pass).'),
+    cfg.FloatOpt('health_check_timeout', default=5.0, min=0.5, max=60.0,
+                 help='Seconds one request to a cluster\'s API may take (connect and read) '
+                      'before the cluster is reported UNKNOWN.'),
+    cfg.FloatOpt('max_unhealthy_share', default=0.34, min=0.0, max=1.0,
+                 help='Auto-healing replaces NotReady workers only while they are at most '
+                      'this share of a node group\'s workers; with more, it reports them '
+                      'and changes nothing (a network problem is not fixed by new servers).'),
+
 ]
 
 

@@ -1,0 +1,173 @@
+"""Auto-healing by the conductors (label ``auto_healing_controller=magnum-like``).
+
+Called by the health pass (:mod:`magnum_like.conductor.health`) with what a
+cluster's API showed. For a cluster labelled ``auto_healing_enabled=true`` and
+``auto_healing_controller=magnum-like``, a worker that has been NotReady for
+longer than the label ``auto_healing_grace_period`` (seconds, default 60, at
+most 86400) is replaced through Heat: the intent is written as a ``resize`` of
+its node group to the same ``node_count`` naming that server in
+``nodes_to_remove`` (``db.start_cluster_operation``, as the API writes every
+operation), so Heat removes that member and adds a new one, and a conductor
+carries it out and tracks it like any other ``UPDATE``; the cluster's
+``status_reason`` names the node, and the operation's own notifications say it.
+
+Bounds, so that a broken network is never "healed" by replacing the cluster:
+at most ``[conductor] max_unhealthy_share`` of a node group's workers may be
+NotReady (at least one may always be healed when the share is above 0); with
+more, the reason says so and nothing is changed. NotReady masters are reported
+and never replaced by this controller (they carry etcd; see README); more than
+one NotReady master stops worker healing too.
+
+Since when a node is NotReady is kept in memory by the conductor checking it: a
+conductor that takes over a share starts the grace period anew, which only
+delays a replacement.
+"""
+from __future__ import annotations
+
+import datetime
+import math
+import threading
+import time
+from typing import Any
+
+from oslo_log import log as logging
+from oslo_utils import strutils
+from oslo_utils import timeutils
+
+from magnum_like.common import context as ml_context
+from magnum_like.conductor import states
+from magnum_like import conf as ml_conf
+from magnum_like.db import api as db
+
+LOG = logging.getLogger(__name__)
+
+CONTROLLER = 'magnum-like'
+#: Where a resize may start from (as the API allows it).
+HEALABLE_STATUSES = states.STABLE + (states.UPDATE_FAILED,)
+
+
+def enabled(cluster: Any) -> bool:
+    """Whether the conductors heal this cluster."""
+    labels = cluster.labels or {}
+    return (strutils.bool_from_string(labels.get('auto_healing_enabled'))
+            and labels.get('auto_healing_controller') == CONTROLLER)
+
+
+def grace_period(cluster: Any) -> int:
+    """The cluster's grace period (an invalid label, refused by the API, reads as the default)."""
+    from magnum_like.drivers.heat.k8s_fedora import labels as k8s_labels
+    value = (cluster.labels or {}).get('auto_healing_grace_period')
+    try:
+        seconds = int(str(value).strip()) if value not in (None, '') else None
+    except ValueError:
+        seconds = None
+    if seconds is None or not 0 <= seconds <= k8s_labels.MAX_GRACE_PERIOD:
+        return k8s_labels.DEFAULT_GRACE_PERIOD
+    return seconds
+
+
+def allowed_unhealthy(workers: int, share: float) -> int:
+    """How many NotReady workers of ``workers`` may be replaced at once."""
+    if share <= 0 or workers <= 0:
+        return 0
+    return max(1, math.floor(share * workers + 1e-9))
+
+
+class Healer:
+    """Decides and starts replacements (see module docstring).
+
+    :param engine: the conductor's :class:`ClusterEngine` (carries out the
+        operation at once; the reconcile pass would otherwise).
+    """
+
+    def __init__(self, host: str, engine: Any, *, conf: Any = None) -> None:
+        self.host = host
+        self.engine = engine
+        self.conf = conf or ml_conf.CONF
+        self._lock = threading.Lock()
+        #: (cluster uuid, node name) -> monotonic time it was first seen NotReady.
+        self._since: dict[tuple[str, str], float] = {}
+        self.started = 0
+
+    def __call__(self, cluster: Any, template: Any, result: Any) -> dict:
+        """Look at one check's result; start a replacement when due.
+
+        :returns: entries to add to ``health_status_reason`` (``auto_healing``).
+        """
+        now = time.monotonic()
+        bad = {n.name: n for n in result.nodes if n.ready != 'True'}
+        with self._lock:
+            for key in [k for k in self._since if k[0] == cluster.uuid and k[1] not in bad]:
+                del self._since[key]
+            for name in bad:
+                self._since.setdefault((cluster.uuid, name), now)
+            since = {name: self._since[(cluster.uuid, name)] for name in bad}
+        if not bad or not enabled(cluster):
+            return {}
+        masters = [n for n in bad.values() if n.master]
+        if len(masters) > 1:
+            return {'auto_healing': '%d masters NotReady (%s): not healing' % (
+                len(masters), ', '.join(sorted(n.name for n in masters)))}
+        note = {}
+        if masters:
+            note['auto_healing'] = ('master %s NotReady: masters are not replaced by this '
+                                    'controller' % masters[0].name)
+        grace = grace_period(cluster)
+        groups = db.get_nodegroups_by_cluster([cluster.uuid]).get(cluster.uuid, [])
+        workers_by_group: dict[str, list] = {}
+        default = next((ng for ng in groups if ng.is_default and ng.role != 'master'), None)
+        for node in result.nodes:
+            if node.master:
+                continue
+            ng = next((g for g in groups if g.name == node.nodegroup), default)
+            if ng is not None:
+                workers_by_group.setdefault(ng.uuid, []).append(node)
+        share = self.conf.conductor.max_unhealthy_share
+        for ng in groups:
+            members = workers_by_group.get(ng.uuid, [])
+            not_ready = [n for n in members if n.name in bad]
+            if not not_ready:
+                continue
+            bound = allowed_unhealthy(len(members), share)
+            if len(not_ready) > bound:
+                note['auto_healing'] = (
+                    '%d of %d workers of node group %s NotReady (%s), more than '
+                    'max_unhealthy_share %.2f allows (%d): not healing' % (
+                        len(not_ready), len(members), ng.name,
+                        ', '.join(sorted(n.name for n in not_ready)), share, bound))
+                return note
+            due = [n for n in not_ready if now - since[n.name] >= grace and n.server_id]
+            if due and cluster.status in HEALABLE_STATUSES and cluster.operation is None:
+                self.replace(cluster, ng, due, grace)
+                note['auto_healing'] = 'replacing %s' % ', '.join(sorted(n.name for n in due))
+                return note
+        return note
+
+    def replace(self, cluster: Any, ng: Any, nodes: list, grace: int) -> bool:
+        """Write the resize that replaces ``nodes`` and carry it out; whether it started."""
+        names = ', '.join(sorted(n.name for n in nodes))
+        reason = ('Auto-healing: replacing node %s of node group %s (NotReady for more than '
+                  '%ds)' % (names, ng.name, grace))
+        deadline = timeutils.utcnow() + datetime.timedelta(
+            minutes=self.conf.conductor.operation_timeout)
+        started = db.start_cluster_operation(
+            cluster.uuid, operation='resize',
+            args={'nodegroup': ng.uuid, 'node_count': ng.node_count,
+                  'old_node_count': ng.node_count,
+                  'nodes_to_remove': [n.server_id for n in nodes],
+                  'auto_healing': [n.name for n in nodes]},
+            status=states.UPDATE_IN_PROGRESS, deadline=deadline,
+            allowed_statuses=HEALABLE_STATUSES,
+            cluster_updates={'status_reason': reason},
+            nodegroup_updates={ng.uuid: {'status': states.UPDATE_IN_PROGRESS}})
+        if not started:
+            LOG.info('Cluster %s is busy; auto-healing %s waits for the next pass',
+                     cluster.uuid, names)
+            return False
+        self.started += 1
+        LOG.warning('Cluster %s: %s', cluster.uuid, reason)
+        with self._lock:
+            for node in nodes:
+                self._since.pop((cluster.uuid, node.name), None)
+        self.engine.process_cluster(ml_context.get_admin_context(), cluster.uuid)
+        return True
