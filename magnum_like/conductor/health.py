@@ -1,7 +1,7 @@
 """Health monitoring: each conductor checks its share of the complete clusters.
 
 Every ``[conductor] health_check_interval`` a conductor takes the clusters in
-a stable status with an ``api_address`` that it owns on the tracking hash
+a stable status that it owns on the tracking hash
 ring (:class:`magnum_like.conductor.tracking.Ring`: a dead conductor's share
 moves with the ring), and checks them ``health_check_workers`` at a time, each
 request bounded by ``health_check_timeout``:
@@ -21,7 +21,8 @@ store and never written anywhere.
 ``health_status`` / ``health_status_reason`` are written (Magnum's shape:
 ``{"api": "ok", "<node>.Ready": "True", ...}``) only when they change, with a
 ``magnum.cluster.update`` notification. An API the service cannot reach (no
-floating IP, private network, timeout) gives ``UNKNOWN``; one that answers but
+address; a private address, unless ``health_check_private_addresses``;
+refused, reset, timed out) gives ``UNKNOWN``; one that answers but
 refuses or fails gives ``UNHEALTHY``; in both cases ``api`` says why. A cluster
 labelled ``auto_healing_controller=magnum-auto-healer`` reports its own health
 with a PATCH of ``health_status`` by its trustee: when the service cannot
@@ -30,6 +31,7 @@ reach its API, its reported status is left as it is.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import secrets
 import ssl
@@ -167,22 +169,37 @@ def _get(pool: Any, url: str, timeout: float) -> Any:
     try:
         response = pool.request('GET', url, timeout=urllib3.Timeout(total=timeout),
                                 retries=False, preload_content=True)
-    except urllib3.exceptions.SSLError as error:
-        raise Refused('TLS handshake failed: %s' % error) from None
-    except urllib3.exceptions.ProtocolError as error:
-        raise Unreachable('connection failed: %s' % _cause(error)) from None
-    except urllib3.exceptions.NewConnectionError as error:
-        raise Unreachable('connection failed: %s' % _cause(error)) from None
+    except urllib3.exceptions.SSLError:
+        raise Refused('TLS handshake refused') from None
     except (urllib3.exceptions.HTTPError, OSError) as error:
-        raise Unreachable(str(_cause(error))) from None
+        raise Unreachable(_cause(error)) from None
     if response.status >= 400:
         raise Refused('HTTP %d from %s' % (response.status, urlparse(url).path))
     return response
 
 
-def _cause(error: Exception) -> str:
-    text = str(getattr(error, 'reason', None) or error)
-    return text[:200]
+def _cause(error: BaseException) -> str:
+    """Stable words for a connection failure (the reason is only written when it
+    changes, so no addresses, ports or error numbers)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        nested = getattr(current, 'reason', None)
+        current = (nested if isinstance(nested, BaseException)
+                   else current.__cause__ or current.__context__)
+    # The OS's own error first: urllib3's NewConnectionError is also a timeout class.
+    for item in chain:
+        if isinstance(item, ConnectionRefusedError):
+            return 'connection refused'
+        if isinstance(item, ConnectionResetError):
+            return 'connection reset'
+        if isinstance(item, OSError) and item.errno in (101, 113):
+            return 'no route to the address'
+    if any(isinstance(item, (TimeoutError, urllib3.exceptions.TimeoutError))
+           for item in chain):
+        return 'timed out'
+    return 'connection failed'
 
 
 def _json(response: Any) -> Any:
@@ -270,6 +287,14 @@ def endpoint(coe: str, api_address: str) -> tuple[str, bool]:
     return 'https://%s:%d' % (host, parsed.port or default), True
 
 
+def _private(host: str | None) -> bool:
+    try:
+        address = ipaddress.ip_address(host or '')
+    except ValueError:
+        return False  # a name: resolved (and judged) by the network
+    return (address.is_private or address.is_link_local) and not address.is_loopback
+
+
 PROBES = {'kubernetes': probe_kubernetes, 'swarm': probe_swarm, 'swarm-mode': probe_swarm,
           'mesos': probe_mesos}
 
@@ -311,7 +336,7 @@ class HealthMonitor:
         admin = ml_context.get_admin_context()
         clusters = [c for c in db.get_cluster_work_list(statuses=list(CHECKED_STATUSES))
                     if c.operation is None and c.status in CHECKED_STATUSES
-                    and c.api_address and self.ring.owns(c.uuid)]
+                    and self.ring.owns(c.uuid)]
         self.credentials.forget({c.uuid for c in clusters})
         templates: dict[str, Any] = {}
         futures = []
@@ -349,7 +374,14 @@ class HealthMonitor:
         probe = PROBES.get(coe)
         if probe is None:
             return Result(UNKNOWN, {'api': 'no health check for COE %s' % coe}, reachable=False)
+        if not cluster.api_address:
+            return Result(UNKNOWN, {'api': 'the cluster has no API address'}, reachable=False)
         base, tls = endpoint(coe, cluster.api_address)
+        if (not self.conf.conductor.health_check_private_addresses
+                and _private(urlparse(base).hostname)):
+            return Result(UNKNOWN, {'api': 'unreachable from the service: the API address is '
+                                           'on the cluster\'s private network (no floating '
+                                           'IP)'}, reachable=False)
         timeout = self.conf.conductor.health_check_timeout
         try:
             context = self.credentials.context_for(cluster) if tls else None
@@ -359,10 +391,10 @@ class HealthMonitor:
         try:
             return probe(base, context, timeout)
         except Unreachable as error:
-            return Result(UNKNOWN, {'api': 'unreachable from the service (%s)' % error},
+            return Result(UNKNOWN, {'api': 'unreachable from the service: %s' % error},
                           reachable=False)
         except Refused as error:
-            return Result(UNHEALTHY, {'api': 'refused (%s)' % error}, reachable=False)
+            return Result(UNHEALTHY, {'api': 'refused: %s' % error}, reachable=False)
 
     def record(self, cluster: Any, result: Result) -> bool:
         """Write the result if it changed, and notify; whether it was written."""

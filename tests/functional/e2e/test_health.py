@@ -117,14 +117,27 @@ def test_health_monitoring_and_auto_healing(dev):
 
     # An API that refuses connections: UNKNOWN, with the reason; then back.
     fault = dev.sim_send('POST', '/_sim/faults', {'kind': 'coe_api', 'cluster': 'heal-*'})
-    shown = _health(dev, 'heal', 'UNKNOWN',
-                    lambda reason: 'unreachable' in reason.get('api', ''))
-    assert 'refused' in shown['health_status_reason']['api'].lower()
+    _health(dev, 'heal', 'UNKNOWN', lambda reason: reason.get('api') ==
+            'unreachable from the service: connection refused')
     dev.sim_send('DELETE', '/_sim/faults/%s' % fault['id'])
     _health(dev, 'heal', 'HEALTHY')
 
 
-def test_grace_period_label_is_checked(dev):
+def test_private_api_and_grace_period_label(dev):
+    # No floating IP: the API is on the cluster's private network, so UNKNOWN
+    # without a connection attempt, and the reason says why.
+    dev.ok('coe', 'cluster', 'template', 'create', 'plain', '--coe', 'kubernetes',
+           '--image', 'fedora-atomic-latest', '--external-network', 'public',
+           '--flavor', 'm1.small', '--master-flavor', 'm1.medium')
+    dev.ok('coe', 'cluster', 'create', 'private', '--cluster-template', 'plain',
+           '--node-count', '1', '--floating-ip-disabled')
+    cluster = dev.wait('private')
+    assert cluster['status'] == 'CREATE_COMPLETE', cluster
+    assert '//10.' in cluster['api_address'], cluster['api_address']
+    shown = _health(dev, 'private', 'UNKNOWN')
+    assert 'private network' in shown['health_status_reason']['api']
+
+
     dev.ok('coe', 'cluster', 'template', 'create', 'k8s', '--coe', 'kubernetes',
            '--image', 'fedora-atomic-latest', '--external-network', 'public',
            '--flavor', 'm1.small', '--master-flavor', 'm1.medium',
