@@ -14,9 +14,12 @@ carries it out and tracks it like any other ``UPDATE``; the cluster's
 Bounds, so that a broken network is never "healed" by replacing the cluster:
 at most ``[conductor] max_unhealthy_share`` of a node group's workers may be
 NotReady (at least one may always be healed when the share is above 0); with
-more, the reason says so and nothing is changed. NotReady masters are reported
-and never replaced by this controller (they carry etcd; see README); more than
-one NotReady master stops worker healing too.
+more, the reason says so and nothing is changed. Masters are healed one at a
+time and only when there are several (the only master's etcd holds the
+cluster's state): the NotReady master's server is marked unhealthy in Heat and
+a tracked ``resize`` of the master group to the same count makes Heat replace
+it (Heat's own path, the one magnum-auto-healer takes). Two or more NotReady
+masters: reported, nothing changed.
 
 Since when a node is NotReady is kept in memory by the conductor checking it: a
 conductor that takes over a share starts the grace period anew, which only
@@ -109,11 +112,21 @@ class Healer:
             return {'auto_healing': '%d masters NotReady (%s): not healing' % (
                 len(masters), ', '.join(sorted(n.name for n in masters)))}
         note = {}
-        if masters:
-            note['auto_healing'] = ('master %s NotReady: masters are not replaced by this '
-                                    'controller' % masters[0].name)
         grace = grace_period(cluster)
         groups = db.get_nodegroups_by_cluster([cluster.uuid]).get(cluster.uuid, [])
+        if masters:
+            master_ng = next((g for g in groups if g.is_default and g.role == 'master'), None)
+            node = masters[0]
+            count = len([n for n in result.nodes if n.master])
+            if count < 2 or master_ng is None:
+                note['auto_healing'] = ('master %s NotReady: the only master is not replaced '
+                                        '(its etcd holds the cluster\'s state)' % node.name)
+            elif (now - since[node.name] >= grace and node.server_id
+                  and cluster.status in HEALABLE_STATUSES and cluster.operation is None):
+                if self.replace_master(cluster, master_ng, node, grace):
+                    return {'auto_healing': 'replacing master %s' % node.name}
+            if len(bad) == 1:
+                return note
         workers_by_group: dict[str, list] = {}
         default = next((ng for ng in groups if ng.is_default and ng.role != 'master'), None)
         for node in result.nodes:
@@ -143,31 +156,57 @@ class Healer:
                 return note
         return note
 
-    def replace(self, cluster: Any, ng: Any, nodes: list, grace: int) -> bool:
-        """Write the resize that replaces ``nodes`` and carry it out; whether it started."""
-        names = ', '.join(sorted(n.name for n in nodes))
-        reason = ('Auto-healing: replacing node %s of node group %s (NotReady for more than '
-                  '%ds)' % (names, ng.name, grace))
+    def replace_master(self, cluster: Any, ng: Any, node: Any, grace: int) -> bool:
+        """Replace one master: its server is marked unhealthy in Heat, then a tracked
+        update of the master group at the same count makes Heat replace it."""
+        from magnum_like.common import heat
+        from magnum_like.common import nodes as nodes_mod
+        reason = ('Auto-healing: replacing master %s (NotReady for more than %ds)'
+                  % (node.name, grace))
+        client = heat.HeatClient(cluster.project_id)
+        found = next((r for r in client.node_resources(cluster.stack_id)
+                      if 'Nova::Server' in (r.resource_type or '')
+                      and r.physical_resource_id == node.server_id), None)
+        if found is None:
+            LOG.warning('Cluster %s: master %s (server %s) not found in its stack; not '
+                        'healing it', cluster.uuid, node.name, node.server_id)
+            return False
+        stack_id = nodes_mod._stack_id_of(found)
+        client.mark_unhealthy(stack_id, found.resource_name, reason)
+        if not self._start(cluster, ng, [], [node.name], reason):
+            client.mark_unhealthy(stack_id, found.resource_name, 'not healed now', False)
+            return False
+        return True
+
+    def _start(self, cluster: Any, ng: Any, remove: list, names: list, reason: str) -> bool:
+        """Write the resize intent (same count) and carry it out; whether it started."""
         deadline = timeutils.utcnow() + datetime.timedelta(
             minutes=self.conf.conductor.operation_timeout)
+        args = {'nodegroup': ng.uuid, 'node_count': ng.node_count,
+                'old_node_count': ng.node_count, 'auto_healing': names}
+        if remove:
+            args['nodes_to_remove'] = remove
         started = db.start_cluster_operation(
-            cluster.uuid, operation='resize',
-            args={'nodegroup': ng.uuid, 'node_count': ng.node_count,
-                  'old_node_count': ng.node_count,
-                  'nodes_to_remove': [n.server_id for n in nodes],
-                  'auto_healing': [n.name for n in nodes]},
+            cluster.uuid, operation='resize', args=args,
             status=states.UPDATE_IN_PROGRESS, deadline=deadline,
             allowed_statuses=HEALABLE_STATUSES,
             cluster_updates={'status_reason': reason},
             nodegroup_updates={ng.uuid: {'status': states.UPDATE_IN_PROGRESS}})
         if not started:
             LOG.info('Cluster %s is busy; auto-healing %s waits for the next pass',
-                     cluster.uuid, names)
+                     cluster.uuid, ', '.join(names))
             return False
         self.started += 1
         LOG.warning('Cluster %s: %s', cluster.uuid, reason)
         with self._lock:
-            for node in nodes:
-                self._since.pop((cluster.uuid, node.name), None)
+            for name in names:
+                self._since.pop((cluster.uuid, name), None)
         self.engine.process_cluster(ml_context.get_admin_context(), cluster.uuid)
         return True
+
+    def replace(self, cluster: Any, ng: Any, nodes: list, grace: int) -> bool:
+        """Write the resize that replaces workers ``nodes`` and carry it out."""
+        names = sorted(n.name for n in nodes)
+        reason = ('Auto-healing: replacing node %s of node group %s (NotReady for more than '
+                  '%ds)' % (', '.join(names), ng.name, grace))
+        return self._start(cluster, ng, [n.server_id for n in nodes], names, reason)

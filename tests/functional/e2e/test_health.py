@@ -145,3 +145,40 @@ def test_private_api_and_grace_period_label(dev):
                        'auto_healing_grace_period=100000')
     error = dev.fails('coe', 'cluster', 'create', 'bad', '--cluster-template', 'k8s')
     assert 'auto_healing_grace_period' in error and '86400' in error
+
+
+def test_a_notready_master_of_three_is_replaced(dev):
+    dev.ok('coe', 'cluster', 'template', 'create', 'ha', '--coe', 'kubernetes',
+           '--image', 'fedora-atomic-latest', '--external-network', 'public',
+           '--flavor', 'm1.small', '--master-flavor', 'm1.medium', '--master-lb-enabled',
+           '--labels', 'auto_healing_enabled=true,auto_healing_controller=magnum-like,'
+                       'auto_healing_grace_period=1')
+    dev.ok('coe', 'cluster', 'create', 'ha', '--cluster-template', 'ha',
+           '--master-count', '3', '--node-count', '1')
+    cluster = dev.wait('ha')
+    assert cluster['status'] == 'CREATE_COMPLETE', cluster
+    _health(dev, 'ha', 'HEALTHY')
+    nodes = _nodes(dev, cluster['uuid'])
+    masters = [n for n in nodes if n['master']]
+    assert len(masters) == 3
+    # Two masters NotReady: reported, nothing replaced.
+    faults = [dev.sim_send('POST', '/_sim/faults', {'kind': 'node', 'server': n['name'],
+                                                    'condition': 'NotReady'})
+              for n in masters[:2]]
+    _health(dev, 'ha', 'UNHEALTHY',
+            lambda reason: '2 masters NotReady' in reason.get('auto_healing', ''))
+    assert dev.show('ha')['status'] == 'CREATE_COMPLETE'
+    # One: replaced through Heat (marked unhealthy, then updated).
+    dev.sim_send('DELETE', '/_sim/faults/%s' % faults[1]['id'])
+    sick = masters[0]
+    _until(lambda: sick['server_id'] not in {s['id'] for s in dev.servers()},
+           'the NotReady master\'s server is replaced', dev)
+    assert 'replacing master %s' % sick['name'] in dev.log()
+    healed = dev.wait('ha')
+    assert healed['status'] == 'UPDATE_COMPLETE', healed
+    assert healed['master_count'] == 3 and healed['node_count'] == 1
+    dev.sim_send('DELETE', '/_sim/faults/%s' % faults[0]['id'])
+    _health(dev, 'ha', 'HEALTHY')
+    now = _nodes(dev, cluster['uuid'])
+    assert len([n for n in now if n['master']]) == 3
+    assert sick['server_id'] not in {n['server_id'] for n in now}
