@@ -90,6 +90,8 @@ class Healer:
         self._lock = threading.Lock()
         #: (cluster uuid, node name) -> monotonic time it was first seen NotReady.
         self._since: dict[tuple[str, str], float] = {}
+        #: Nodes replaced by this conductor and not seen Ready since.
+        self._replaced: dict[tuple[str, str], float] = {}
         self.started = 0
 
     def __call__(self, cluster: Any, template: Any, result: Any) -> dict:
@@ -102,16 +104,25 @@ class Healer:
         with self._lock:
             for key in [k for k in self._since if k[0] == cluster.uuid and k[1] not in bad]:
                 del self._since[key]
+            for key in [k for k in self._replaced if k[0] == cluster.uuid and k[1] not in bad]:
+                del self._replaced[key]  # Ready again (or gone): may be healed again
             for name in bad:
                 self._since.setdefault((cluster.uuid, name), now)
             since = {name: self._since[(cluster.uuid, name)] for name in bad}
+            again = sorted(name for name in bad if (cluster.uuid, name) in self._replaced)
         if not bad or not enabled(cluster):
             return {}
+        if again:
+            # A replacement that is NotReady too: the cause is not the server.
+            # Never replace a node twice before it has been Ready once.
+            for name in again:
+                since[name] = float('inf')
         masters = [n for n in bad.values() if n.master]
         if len(masters) > 1:
             return {'auto_healing': '%d masters NotReady (%s): not healing' % (
                 len(masters), ', '.join(sorted(n.name for n in masters)))}
-        note = {}
+        note = {'auto_healing': '%s replaced and still NotReady: not replaced again before '
+                                'it has been Ready' % ', '.join(again)} if again else {}
         grace = grace_period(cluster)
         groups = db.get_nodegroups_by_cluster([cluster.uuid]).get(cluster.uuid, [])
         if masters:
@@ -155,6 +166,13 @@ class Healer:
                 note['auto_healing'] = 'replacing %s' % ', '.join(sorted(n.name for n in due))
                 return note
         return note
+
+    def forget(self, keep: set[str]) -> None:
+        """Drop what is remembered of clusters no longer checked here."""
+        with self._lock:
+            for table in (self._since, self._replaced):
+                for key in [k for k in table if k[0] not in keep]:
+                    del table[key]
 
     def replace_master(self, cluster: Any, ng: Any, node: Any, grace: int) -> bool:
         """Replace one master: its server is marked unhealthy in Heat, then a tracked
@@ -201,6 +219,7 @@ class Healer:
         with self._lock:
             for name in names:
                 self._since.pop((cluster.uuid, name), None)
+                self._replaced[(cluster.uuid, name)] = time.monotonic()
         self.engine.process_cluster(ml_context.get_admin_context(), cluster.uuid)
         return True
 

@@ -338,6 +338,8 @@ class HealthMonitor:
                     if c.operation is None and c.status in CHECKED_STATUSES
                     and self.ring.owns(c.uuid)]
         self.credentials.forget({c.uuid for c in clusters})
+        if hasattr(self.healer, 'forget'):
+            self.healer.forget({c.uuid for c in clusters})
         templates: dict[str, Any] = {}
         futures = []
         for cluster in clusters:

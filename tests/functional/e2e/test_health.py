@@ -173,10 +173,15 @@ def test_a_notready_master_of_three_is_replaced(dev):
     sick = masters[0]
     _until(lambda: sick['server_id'] not in {s['id'] for s in dev.servers()},
            'the NotReady master\'s server is replaced', dev)
-    assert 'replacing master %s' % sick['name'] in dev.log()
     healed = dev.wait('ha')
     assert healed['status'] == 'UPDATE_COMPLETE', healed
     assert healed['master_count'] == 3 and healed['node_count'] == 1
+    # The replacement has the same name and the fault still matches it: not
+    # replaced again before it has been Ready once.
+    _health(dev, 'ha', 'UNHEALTHY',
+            lambda reason: 'still NotReady' in reason.get('auto_healing', ''))
+    assert dev.log().count('Auto-healing: replacing master %s' % sick['name']) == 1
+    assert dev.show('ha')['status'] == 'UPDATE_COMPLETE'
     dev.sim_send('DELETE', '/_sim/faults/%s' % faults[0]['id'])
     _health(dev, 'ha', 'HEALTHY')
     now = _nodes(dev, cluster['uuid'])
