@@ -187,3 +187,30 @@ def test_a_notready_master_of_three_is_replaced(dev):
     now = _nodes(dev, cluster['uuid'])
     assert len([n for n in now if n['master']]) == 3
     assert sick['server_id'] not in {n['server_id'] for n in now}
+
+
+def test_swarm_and_mesos_health(dev):
+    for name, coe, labels in (('swarm', 'swarm-mode', 'docker_version=20.10.23'),
+                              ('mesos', 'mesos', 'mesos_tag=1.9.0')):
+        dev.ok('coe', 'cluster', 'template', 'create', name, '--coe', coe,
+               '--image', 'fedora-atomic-latest', '--external-network', 'public',
+               '--flavor', 'm1.small', '--master-flavor', 'm1.medium',
+               '--network-driver', 'docker', '--labels', labels)
+        dev.ok('coe', 'cluster', 'create', name, '--cluster-template', name,
+               '--node-count', '2')
+    condition = {'swarm': 'Ready', 'mesos': 'Active'}
+    for name in ('swarm', 'mesos'):
+        cluster = dev.wait(name)
+        assert cluster['status'] == 'CREATE_COMPLETE', cluster
+        shown = _health(dev, name, 'HEALTHY')
+        workers = [n for n in _nodes(dev, cluster['uuid']) if not n['master']]
+        assert shown['health_status_reason']['%s.%s' % (workers[0]['name'],
+                                                       condition[name])] == 'True'
+        fault = dev.sim_send('POST', '/_sim/faults', {'kind': 'node',
+                                                      'server': workers[0]['name'],
+                                                      'condition': 'NotReady'})
+        key = '%s.%s' % (workers[0]['name'], condition[name])
+        shown = _health(dev, name, 'UNHEALTHY', lambda reason: reason.get(key) == 'False')
+        assert shown['health_status_reason']['api'] == 'ok'
+        dev.sim_send('DELETE', '/_sim/faults/%s' % fault['id'])
+        _health(dev, name, 'HEALTHY')
