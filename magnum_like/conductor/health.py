@@ -319,6 +319,9 @@ class HealthMonitor:
             max_workers=self.conf.conductor.health_check_workers)
         self.passes = 0
         self.checked = 0
+        self._lock = threading.Lock()
+        #: Clusters whose check still runs (a slow one is never queued twice).
+        self._inflight: set[str] = set()
 
     def run(self) -> None:
         """One pass over this conductor's share (never raises)."""
@@ -351,10 +354,21 @@ class HealthMonitor:
                 except Exception:  # noqa: BLE001 - a template gone: nothing to check against
                     continue
                 templates[cluster.cluster_template_id] = template
-            futures.append(self._executor.submit(self.check, cluster, template))
+            with self._lock:
+                if cluster.uuid in self._inflight:
+                    continue
+                self._inflight.add(cluster.uuid)
+            futures.append(self._executor.submit(self._check_once, cluster, template))
         # Each request is bounded; the pass waits at most one interval for them.
         waiters.wait_for_all(futures, timeout=self.conf.conductor.health_check_interval
                              + 2 * self.conf.conductor.health_check_timeout)
+
+    def _check_once(self, cluster: Any, template: Any) -> Result | None:
+        try:
+            return self.check(cluster, template)
+        finally:
+            with self._lock:
+                self._inflight.discard(cluster.uuid)
 
     def check(self, cluster: Any, template: Any) -> Result | None:
         """Check one cluster, record a change, hand the result to the healer."""
