@@ -14,7 +14,7 @@ from magnum_like.common import rpc
 from magnum_like import conf as ml_conf
 
 #: The highest RPC API version this client speaks (see ``ConductorManager``).
-RPC_API_VERSION = '1.1'
+RPC_API_VERSION = '1.2'
 
 
 class ConductorAPI:
@@ -74,3 +74,12 @@ class ConductorAPI:
         # intent is in the database); oslo.messaging's default retries forever.
         self._prepare(version='1.1', retry=1).cast(context, 'process_cluster',
                                                    cluster_uuid=cluster_uuid)
+
+    def process_federation(self, context: Any, federation_uuid: str) -> None:
+        """Nudge a conductor to act on a federation's pending operation now (cast, 1.2).
+
+        As :meth:`process_cluster`: the intent is on the federation row, the
+        periodic reconcile finds it if this cast is lost.
+        """
+        self._prepare(version='1.2', retry=1).cast(context, 'process_federation',
+                                                   federation_uuid=federation_uuid)

@@ -23,7 +23,7 @@ __all__ = [
     'create_x509keypair', 'get_x509keypair_by_uuid', 'destroy_x509keypair',
     'create_federation', 'get_federation_by_uuid', 'get_federation_by_name',
     'get_federation_list', 'update_federation', 'change_federation', 'destroy_federation',
-    'get_federations_by_hostcluster',
+    'get_federations_by_hostcluster', 'get_federations_with_member',
 ]
 
 _NG = models.NodeGroup
@@ -281,6 +281,16 @@ def get_federations_by_hostcluster(cluster_uuid: str) -> list[models.Federation]
     with utils.reader() as session:
         return (session.query(_FED).filter(_FED.hostcluster_id == cluster_uuid)
                 .order_by(_FED.id).all())
+
+
+def get_federations_with_member(cluster_uuid: str) -> list[models.Federation]:
+    """The federations of any project that ``cluster_uuid`` is a member of."""
+    text = sa.type_coerce(_FED.member_ids, sa.Text)
+    with utils.reader() as session:
+        rows = (session.query(_FED)
+                .filter(text.contains('"%s"' % cluster_uuid, autoescape=True))
+                .order_by(_FED.id).all())
+    return [row for row in rows if cluster_uuid in (row.member_ids or [])]
 
 
 def leave_federations(session: Any, cluster_uuid: str) -> None:
