@@ -102,7 +102,8 @@ def _host(fed: Any) -> Any:
 
 
 def master_servers(client: heat.HeatClient, host: Any) -> dict[str, str]:
-    """``{index: Nova server id}`` of the host cluster's masters."""
+    """``{index: Nova server id}`` of the host cluster's masters (its master group)."""
+    from magnum_like.common import nodes
     from magnum_like.drivers.heat import driver as heat_driver
     group = heat_driver.TemplateDefinition.group_resources['master']
     resources = client.node_resources(host.stack_id)
@@ -110,18 +111,20 @@ def master_servers(client: heat.HeatClient, host: Any) -> dict[str, str]:
                 and not getattr(r, 'parent_resource', None)), None)
     if top is None or not top.physical_resource_id:
         return {}
-    members = {str(r.physical_resource_id): r.resource_name for r in resources
-               if getattr(r, 'parent_resource', None) == group}
+    inner = str(top.physical_resource_id)
     servers: dict[str, str] = {}
-    for res in resources:
-        if 'Nova::Server' not in (res.resource_type or '') or not res.physical_resource_id:
+    for member in resources:
+        if (getattr(member, 'parent_resource', None) != group
+                or nodes._stack_id_of(member) != inner or not member.physical_resource_id):
             continue
-        links = getattr(res, 'links', None) or []
-        stack_link = next((link.get('href', '') for link in links
-                           if link.get('rel') == 'stack'), '')
-        for nested_id, index in members.items():
-            if stack_link.endswith('/' + nested_id) or res.resource_name == index:
-                servers[index] = str(res.physical_resource_id)
+        if 'Nova::Server' in (member.resource_type or ''):
+            servers[member.resource_name] = str(member.physical_resource_id)
+            continue
+        nested = str(member.physical_resource_id)
+        for res in resources:
+            if ('Nova::Server' in (res.resource_type or '') and res.physical_resource_id
+                    and nodes._stack_id_of(res) == nested):
+                servers[member.resource_name] = str(res.physical_resource_id)
     return dict(sorted(servers.items()))
 
 
@@ -150,23 +153,29 @@ def members_json(context: Any, fed: Any) -> str:
     return json.dumps(members)
 
 
+def render(federation_uuid: str, host_uuid: str, servers: dict[str, str], members: str,
+           timeout_mins: int) -> dict:
+    """The federation stack's create (or PATCH) body from its values (no I/O but the files)."""
+    return {
+        'stack_name': stack_name(federation_uuid),
+        'template': _read(TEMPLATE),
+        'files': {SCRIPT_NAME: _read(SCRIPT)},
+        'parameters': {'federation_uuid': federation_uuid, 'host_cluster_uuid': host_uuid,
+                       'master_servers': json.dumps(servers), 'members_json': members},
+        'tags': ','.join([_service_tag(), federation_tag(federation_uuid)]),
+        'timeout_mins': timeout_mins,
+        'disable_rollback': True,
+    }
+
+
 def stack_body(context: Any, fed: Any, client: heat.HeatClient, host: Any) -> dict:
-    """The federation stack's create (or PATCH) body."""
+    """The federation stack's body for ``fed`` on ``host`` (reads Heat and the members' CAs)."""
     servers = master_servers(client, host)
     if not servers:
         raise Failed('The host cluster %s has no master servers in its stack.' % host.uuid)
     from magnum_like import conf as ml_conf
-    return {
-        'stack_name': stack_name(fed.uuid),
-        'template': _read(TEMPLATE),
-        'files': {SCRIPT_NAME: _read(SCRIPT)},
-        'parameters': {'federation_uuid': fed.uuid, 'host_cluster_uuid': host.uuid,
-                       'master_servers': json.dumps(servers),
-                       'members_json': members_json(context, fed)},
-        'tags': ','.join([_service_tag(), federation_tag(fed.uuid)]),
-        'timeout_mins': ml_conf.CONF.conductor.operation_timeout,
-        'disable_rollback': True,
-    }
+    return render(fed.uuid, host.uuid, servers, members_json(context, fed),
+                  ml_conf.CONF.conductor.operation_timeout)
 
 
 def outcome_of(operation: str, args: dict, status: str | None,
@@ -251,8 +260,9 @@ class FederationEngine:
                 host = db.get_cluster_by_uuid(admin, fed.hostcluster_id)
             except exception.ClusterNotFound:
                 host = None
-        client = heat.HeatClient(host.project_id if host else fed.project_id)
-        args = dict(fed.operation_args or {})
+        project = host.project_id if host else fed.project_id
+        client = heat.HeatClient(project)
+        args = dict(fed.operation_args or {}, project=project)
         existing = self._find_stack(client, fed)
         if fed.operation == 'delete':
             if existing is None:
@@ -329,7 +339,7 @@ class FederationEngine:
                 return
             reason = None
             if outcome == 'fail':
-                client = heat.HeatClient(None)
+                client = heat.HeatClient(args.get('project'))
                 try:
                     stack = client.get_stack(args[STACK], resolve_outputs=False)
                     reason = heat.failure_reason(stack, client.failed_resources(args[STACK]))
@@ -377,14 +387,15 @@ class FederationEngine:
             stack_id = (fed.operation_args or {}).get(STACK)
             stack = by_id.get(stack_id)
             if stack is None:
-                engine._submit(fed.uuid, self._confirm_gone, fed.uuid, stack_id)
+                engine._submit(fed.uuid, self._confirm_gone, fed.uuid, stack_id,
+                               (fed.operation_args or {}).get('project'))
             else:
                 engine._submit(fed.uuid, self._finish, fed.uuid, stack_id, stack.stack_status,
                                getattr(stack, 'updated_time', None))
 
-    def _confirm_gone(self, uuid: str, stack_id: str) -> None:
+    def _confirm_gone(self, uuid: str, stack_id: str, project: str | None) -> None:
         try:
-            stack = heat.HeatClient(None).get_stack(stack_id, resolve_outputs=False)
+            stack = heat.HeatClient(project).get_stack(stack_id, resolve_outputs=False)
         except heat.NotFound:
             self._finish(uuid, stack_id, None, None, gone=True)
             return
