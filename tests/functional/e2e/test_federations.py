@@ -163,14 +163,6 @@ def test_federation_through_the_cli_and_the_host_clusters_api(dev, tmp_path):
     assert [s.metadata.name for s in core.list_namespaced_secret(NS).items] == [
         'atlas-x-kubeconfig']
 
-    # A busy cluster (being resized: its new server takes a while) is refused.
-    dev.server_delay(5)
-    dev.ok('coe', 'cluster', 'resize', 'atlas-y', '2')
-    busy = dev.fails('coe', 'federation', 'join', 'cern-condor', 'atlas-y')
-    assert '409' in busy and 'UPDATE_IN_PROGRESS' in busy, busy
-    dev.server_delay(0)
-    assert dev.wait('atlas-y')['status'] == 'UPDATE_COMPLETE'
-
     # A Heat failure of the deployment: UPDATE_FAILED naming the resource.
     fault = dev.sim_send('POST', '/_sim/faults', {
         'kind': 'resource', 'resource_type': 'OS::Heat::SoftwareDeploymentGroup',
@@ -180,6 +172,12 @@ def test_federation_through_the_cli_and_the_host_clusters_api(dev, tmp_path):
     assert failed['status'] == 'UPDATE_FAILED', failed
     assert 'federation_deployments' in failed['status_reason'], failed
     dev.sim_send('DELETE', '/_sim/faults/%s' % fault['id'])
+
+    # A busy cluster (its resize hangs in Heat) is refused.
+    dev.sim_send('POST', '/_sim/faults', {'kind': 'hang', 'stack': 'atlas-y-*'})
+    dev.ok('coe', 'cluster', 'resize', 'atlas-y', '2')
+    busy = dev.fails('coe', 'federation', 'create', '--host-cluster', 'atlas-y', 'other')
+    assert '409' in busy and 'UPDATE_IN_PROGRESS' in busy, busy
 
     # The host cannot go while it hosts; the federation can, then the host.
     assert '409' in dev.fails('coe', 'cluster', 'delete', 'condor-host')
