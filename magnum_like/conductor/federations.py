@@ -11,9 +11,9 @@ update or delete; the pending ``join``/``leave`` in ``operation_args``; a
   and tagged like every stack of the service plus ``federation_uuid=<uuid>``;
   a create finds an existing stack by that name and adopts it, an update is a
   PATCH, so a conductor that died half-way is simply replaced. What was issued
-  is written in ``operation_args`` (``started``, ``stack``, and the stack's
-  ``updated_time`` before an update, so the old ``UPDATE_COMPLETE`` is not
-  mistaken for the new one).
+  is written in ``operation_args`` (``started``: when, UTC, so an earlier
+  update's ``UPDATE_COMPLETE`` is not mistaken for this one; ``stack``;
+  ``project``: the host's).
 * :meth:`~FederationEngine.sync` (every tracking pass, on the same hash ring
   as clusters): reconcile intents whose cast was lost, fail those past their
   deadline, and read the started ones' stacks with **one** stack list per
@@ -52,7 +52,6 @@ LOG = logging.getLogger(__name__)
 FEDERATION_TAG_PREFIX = 'federation_uuid='
 STARTED = 'started'
 STACK = 'stack'
-BEFORE = 'updated_before'
 
 _DRIVER_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), 'drivers', 'heat', 'k8s_fedora')
@@ -183,8 +182,10 @@ def outcome_of(operation: str, args: dict, status: str | None,
     """'done', 'fail' or None (still running) for a stack's status."""
     if status is None:
         return None
-    if operation == 'update' and status.startswith('UPDATE_') and updated == args.get(BEFORE):
-        return None  # the last update's end, not ours
+    started = args.get(STARTED)
+    if (operation == 'update' and isinstance(started, str) and updated
+            and str(updated)[:19] < started[:19]):
+        return None  # an earlier update's end, not ours
     if status.endswith('_IN_PROGRESS'):
         return None
     if operation == 'delete':
@@ -260,6 +261,7 @@ class FederationEngine:
                 host = db.get_cluster_by_uuid(admin, fed.hostcluster_id)
             except exception.ClusterNotFound:
                 host = None
+        issued = task_mod.utcnow().strftime('%Y-%m-%dT%H:%M:%S')
         project = host.project_id if host else fed.project_id
         client = heat.HeatClient(project)
         args = dict(fed.operation_args or {}, project=project)
@@ -269,7 +271,7 @@ class FederationEngine:
                 self._end(fed, 'done')
                 return
             client.delete_stack(existing.id)
-            args.update({STARTED: True, STACK: existing.id})
+            args.update({STARTED: issued, STACK: existing.id})
         else:
             body = stack_body(context, fed, client, host)
             if existing is None:
@@ -283,13 +285,12 @@ class FederationEngine:
             else:
                 stack_id = existing.id
                 if fed.operation == 'update' or existing.stack_status.endswith('FAILED'):
-                    args[BEFORE] = getattr(existing, 'updated_time', None)
                     try:
                         client.update_stack(stack_id, body)
                     except heat.Conflict:
                         LOG.info('Federation %s: stack %s is already updating; watching it',
                                  fed.uuid, stack_id)
-            args.update({STARTED: True, STACK: stack_id})
+            args.update({STARTED: issued, STACK: stack_id})
         self._save(fed.uuid, {'operation_args': args})
         LOG.info('Federation %s: %s issued on stack %s', fed.uuid, fed.operation, args[STACK])
 
