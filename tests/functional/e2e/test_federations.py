@@ -145,6 +145,17 @@ def test_federation_through_the_cli_and_the_host_clusters_api(dev, tmp_path):
     assert found['atlas-x']['spec']['apiEndpoint'] == clusters['atlas-x']['api_address']
     assert member_core.list_namespace()   # the member itself is fine
 
+    # Ready depends on the credential: one from another CA (atlas-y's) makes it NotReady.
+    _apis(dev, 'atlas-y', tmp_path / 'atlas-y')
+    donor = yaml.safe_load(open(tmp_path / 'atlas-y' / 'config'))['users'][0]['user']
+    config['users'][0]['user'] = donor
+    core.delete_namespaced_secret('atlas-x-kubeconfig', NS)
+    core.create_namespaced_secret(NS, k8s.V1Secret(
+        metadata=k8s.V1ObjectMeta(name='atlas-x-kubeconfig'),
+        string_data={'kubeconfig': yaml.safe_dump(config)}))
+    _until(lambda: _ready(_kubefed_clusters(custom)['atlas-x']) == 'False',
+           'atlas-x NotReady with a credential of another CA')
+
     # Refused synchronously.
     assert '400' in dev.fails('coe', 'federation', 'join', 'cern-condor', 'bees')
     assert 'coe' in dev.fails('coe', 'federation', 'join', 'cern-condor', 'bees')
@@ -162,6 +173,9 @@ def test_federation_through_the_cli_and_the_host_clusters_api(dev, tmp_path):
     assert set(_kubefed_clusters(custom)) == {'atlas-x'}
     assert [s.metadata.name for s in core.list_namespaced_secret(NS).items] == [
         'atlas-x-kubeconfig']
+    # The update delivered atlas-x's own credential again: Ready again.
+    _until(lambda: _ready(_kubefed_clusters(custom)['atlas-x']) == 'True',
+           'atlas-x Ready again after the stack update')
 
     # A Heat failure of the deployment: UPDATE_FAILED naming the resource.
     dev.sim_send('POST', '/_sim/faults', {   # used up by the one failure
