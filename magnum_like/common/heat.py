@@ -226,6 +226,12 @@ class HeatClient:
         return call_with_retries('resources', lambda: list(self._client.resources.list(
             stack_id, nested_depth=2, with_detail=True)))
 
+    def mark_unhealthy(self, stack_id: str, resource_name: str, reason: str,
+                       unhealthy: bool = True) -> None:
+        """Mark a resource (un)healthy: the next stack update replaces it."""
+        call_with_retries('resources', lambda: self._client.resources.mark_unhealthy(
+            stack_id, resource_name, unhealthy, reason))
+
     def failed_resources(self, stack_id: str) -> list[Any]:
         """Failed resources of the stack, nested stacks included (two levels)."""
         return call_with_retries('resources', lambda: list(self._client.resources.list(

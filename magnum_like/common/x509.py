@@ -206,20 +206,22 @@ def generate_ca(common_name: str) -> KeyPair:
 
 
 def generate_client_cert(ca: KeyPair, *, common_name: str = 'admin',
-                         organization: str | None = 'system:masters') -> KeyPair:
+                         organization: str | None = 'system:masters',
+                         days: int | None = None) -> KeyPair:
     """A client certificate and key signed by ``ca`` (the service's own, by default).
 
     :param ca: the issuing CA.
     :param common_name: the subject's CN (Kubernetes' user name).
     :param organization: the subject's O (Kubernetes' group).
-    :returns: valid ``[x509] client_cert_validity`` days (never past the CA's end),
+    :param days: validity (default ``[x509] client_cert_validity``).
+    :returns: valid ``days`` (never past the CA's end),
         clientAuth, CA:false.
     """
     ca_cert = load_certificate(ca.certificate)
     ca_key = load_private_key(ca.private_key)
     key = generate_private_key()
     cert = (_builder(_name(common_name, organization), ca_cert.subject, key.public_key(),
-                     days=CONF.x509.client_cert_validity,
+                     days=days or CONF.x509.client_cert_validity,
                      not_after_cap=ca_cert.not_valid_after_utc)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(_key_usage(digital_signature=True, key_encipherment=True),

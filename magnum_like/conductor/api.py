@@ -17,7 +17,7 @@ from magnum_like import conf as ml_conf
 LOG = logging.getLogger(__name__)
 
 #: The highest RPC API version this client speaks (see ``ConductorManager``).
-RPC_API_VERSION = '1.1'
+RPC_API_VERSION = '1.2'
 
 
 class ConductorAPI:
@@ -80,3 +80,12 @@ class ConductorAPI:
         # One line per cast sent, as the conductor logs one per cast handled: the
         # deployment tests compare the two.
         LOG.debug('Cast process_cluster %s to topic %s', cluster_uuid, self.topic)
+
+    def process_federation(self, context: Any, federation_uuid: str) -> None:
+        """Nudge a conductor to act on a federation's pending operation now (cast, 1.2).
+
+        As :meth:`process_cluster`: the intent is on the federation row, the
+        periodic reconcile finds it if this cast is lost.
+        """
+        self._prepare(version='1.2', retry=1).cast(context, 'process_federation',
+                                                   federation_uuid=federation_uuid)

@@ -25,18 +25,19 @@ BINARY = 'magnum-conductor'
 
 
 class ConductorManager:
-    """RPC API version 1.1 of the conductor.
+    """RPC API version 1.2 of the conductor.
 
     Version history:
 
     * 1.0: ``ping``.
     * 1.1: ``process_cluster``.
+    * 1.2: ``process_federation``.
 
     :param host: the name this conductor registered under.
     :param conf: the configuration (default the global ``CONF``).
     """
 
-    target = messaging.Target(version='1.1')
+    target = messaging.Target(version='1.2')
 
     def __init__(self, host: str, *, conf: cfg.ConfigOpts | None = None,
                  engine: Any = None) -> None:
@@ -55,6 +56,11 @@ class ConductorManager:
         LOG.debug('Handling process_cluster %s from project %s', cluster_uuid,
                   context.project_id)
         self.engine.process_cluster(context, cluster_uuid)
+
+    def process_federation(self, context: Any, federation_uuid: str) -> None:
+        """Carry out the intent the API recorded on the federation (``conductor.federations``)."""
+        LOG.debug('process_federation %s from project %s', federation_uuid, context.project_id)
+        self.engine.federations.process(context, federation_uuid)
 
     def ping(self, context: Any) -> dict:
         """Say that this conductor is alive and which one it is.

@@ -381,3 +381,28 @@ def heat_parameters(context: Any, cluster: Any) -> dict[str, str]:
         stored = _stored(context, cluster, CA_REF_FIELDS[KUBERNETES], 'kubernetes CA')
         result[CA_KEY_PARAMETER] = stored.private_key
     return result
+
+
+#: Days a federation controller's credential for a member is valid. Short on
+#: purpose: an unjoin deletes it from the host, but a copy taken before stays
+#: usable against the member until it expires (Kubernetes has no revocation
+#: of client certificates); every join and unjoin issues fresh ones.
+FEDERATION_CERT_DAYS = 7
+
+
+def federation_credential(context: Any, member: Any, federation_uuid: str) -> dict[str, str]:
+    """A client certificate for the federation controller, signed by ``member``'s CA.
+
+    The identity is the federation's own (CN ``kubefed-<federation uuid>``,
+    no group): never the member's admin certificate, and the CA's key never
+    leaves this function.
+
+    :returns: ``{'ca', 'cert', 'key'}`` (PEM): the member's CA certificate, the
+        certificate and its key.
+    :raises CertificateNotFound: the member has no CA.
+    """
+    stored = _stored(context, member, CA_REF_FIELDS[KUBERNETES], 'kubernetes CA')
+    pair = x509.generate_client_cert(x509.KeyPair(stored.certificate, stored.private_key),
+                                     common_name='kubefed-%s' % federation_uuid,
+                                     organization=None, days=FEDERATION_CERT_DAYS)
+    return {'ca': stored.certificate, 'cert': pair.certificate, 'key': pair.private_key}

@@ -13,6 +13,8 @@ import oslo_messaging as messaging
 from magnum_like.common import config_check
 from magnum_like.common import rpc
 from magnum_like.conductor import db_watch
+from magnum_like.conductor import healing
+from magnum_like.conductor import health
 from magnum_like.conductor import keypool
 from magnum_like.conductor import manager
 from magnum_like.conductor import tracking
@@ -47,6 +49,9 @@ class ConductorService:
         self.topic = self.conf.conductor.topic
         self.engine = tracking.ClusterEngine(self.host, conf=self.conf)
         self.manager = manager.ConductorManager(self.host, conf=self.conf, engine=self.engine)
+        self.healer = healing.Healer(self.host, self.engine, conf=self.conf)
+        self.health = health.HealthMonitor(self.host, self.engine.ring, conf=self.conf,
+                                           healer=self.healer)
         self._listener: Any = None
         self._endpoints = [self.manager] + list(endpoints or [])
         self._server: messaging.RPCServer | None = None
@@ -113,11 +118,16 @@ class ConductorService:
                 return  # the heartbeat finds out when it is back; nothing to track till then
             self.engine.sync()
 
+        @periodics.periodic(spacing=self.conf.conductor.health_check_interval,
+                            run_immediately=True)
+        def check_health() -> None:
+            self.health.run()
+
         # Own threads per periodic: a long tracking pass must never delay the
         # heartbeat (this conductor would look dead and lose its share).
         self._worker = periodics.PeriodicWorker(
-            [(heartbeat, (), {}), (sync_clusters, (), {})],
-            executor_factory=lambda: futurist.ThreadPoolExecutor(max_workers=2))
+            [(heartbeat, (), {}), (sync_clusters, (), {}), (check_health, (), {})],
+            executor_factory=lambda: futurist.ThreadPoolExecutor(max_workers=3))
         self._worker_thread = threading.Thread(
             target=self._worker.start, name='conductor-periodics', daemon=True)
         self._worker_thread.start()
@@ -142,6 +152,7 @@ class ConductorService:
             worker.wait()
         if thread is not None:
             thread.join(timeout=10)
+        self.health.stop()
         self.engine.stop()
         if thread is not None or server is not None:
             keypool.uninstall()

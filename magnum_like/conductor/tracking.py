@@ -45,6 +45,7 @@ from magnum_like.common import exception
 from magnum_like.common import heat
 from magnum_like.conductor import db_watch
 from magnum_like.conductor import deadlines
+from magnum_like.conductor import federations
 from magnum_like.conductor import manager
 from magnum_like.conductor import operations
 from magnum_like.conductor import states
@@ -110,6 +111,8 @@ class ClusterEngine:
         self._global_refused = False
         self.stats: collections.Counter = collections.Counter()
         self.sync_passes = 0
+        #: Federations ride on this engine's ring, pools and passes.
+        self.federations = federations.FederationEngine(self)
 
     # -- RPC --------------------------------------------------------------------
     def process_cluster(self, context: Any, uuid: str) -> None:
@@ -154,6 +157,7 @@ class ClusterEngine:
             if not db_watch.WATCH.failed(error, 'tracking pass'):
                 LOG.exception('Tracking pass of %s failed', self.host)
             return
+        self.federations.sync()
         db_watch.WATCH.succeeded()
 
     def _sync(self) -> None:
@@ -238,6 +242,8 @@ class ClusterEngine:
     def handle_heat_event(self, event_type: str, payload: dict) -> None:
         """React to ``orchestration.stack.<action>.end/error`` for one of our stacks."""
         if not event_type.endswith(('.end', '.error')):
+            return
+        if self.federations.on_event(payload):
             return
         uuid = next((tag[len(CLUSTER_TAG_PREFIX):] for tag in payload.get('tags') or []
                      if isinstance(tag, str) and tag.startswith(CLUSTER_TAG_PREFIX)), None)
@@ -325,7 +331,8 @@ class ClusterEngine:
         def run() -> None:
             try:
                 func(*args)
-            except (task_mod.ClusterLocked, exception.ClusterNotFound):
+            except (task_mod.ClusterLocked, exception.ClusterNotFound,
+                    exception.FederationNotFound):
                 pass
             except Exception as error:
                 if not db_watch.WATCH.failed(error, 'work on cluster %s' % uuid):

@@ -75,6 +75,25 @@ opts = [
                     'the name of the queue the conductors consume Heat\'s notifications '
                     'from, so it must differ from [conductor] topic and <topic>.<host>: a '
                     'conductor refuses to start when they clash.'),
+    cfg.FloatOpt('health_check_interval', default=60.0, min=0.5, max=3600.0,
+                 help='Seconds between two health passes: each conductor checks the API and '
+                      'the nodes of the complete clusters it owns on the hash ring; 0.5 to '
+                      '3600.'),
+    cfg.IntOpt('health_check_workers', default=8, min=1, max=64,
+               help='Clusters one conductor checks at once (threads of the health pass).'),
+    cfg.FloatOpt('health_check_timeout', default=5.0, min=0.5, max=60.0,
+                 help='Seconds one request to a cluster\'s API may take (connect and read) '
+                      'before the cluster is reported UNKNOWN.'),
+    cfg.BoolOpt('health_check_private_addresses', default=False,
+                help='Also connect to clusters whose API address is a private one (RFC 1918, '
+                     'link-local: no floating IP). Off: such clusters are UNKNOWN without a '
+                     'connection attempt; turn on where the conductors share a network with '
+                     'the clusters.'),
+    cfg.FloatOpt('max_unhealthy_share', default=0.34, min=0.0, max=1.0,
+                 help='Auto-healing replaces NotReady workers only while they are at most '
+                      'this share of a node group\'s workers; with more, it reports them '
+                      'and changes nothing (a network problem is not fixed by new servers).'),
+
 ]
 
 

@@ -283,7 +283,7 @@ class QuotaUsage(Base):
 
 
 class Federation(Base):
-    """A federation of clusters (API only; no conductor work)."""
+    """A federation of clusters, deployed on its host cluster by a conductor (DESIGN §10)."""
 
     __tablename__ = 'federation'
     __table_args__ = (
@@ -299,6 +299,11 @@ class Federation(Base):
     status: Mapped[str | None] = _str()
     status_reason: Mapped[str | None] = mapped_column(sa.Text)
     properties: Mapped[dict | None] = mapped_column(JSONDict())
+    # Conductor bookkeeping, as for clusters: who holds it, what it is doing, by when.
+    reservation: Mapped[str | None] = _str()
+    operation: Mapped[str | None] = _str()
+    operation_args: Mapped[dict | None] = mapped_column(JSONDict())
+    deadline: Mapped[datetime.datetime | None] = mapped_column(DateTime())
 
 
 class MagnumService(Base):

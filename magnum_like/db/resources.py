@@ -23,7 +23,8 @@ __all__ = [
     'create_x509keypair', 'get_x509keypair_by_uuid', 'destroy_x509keypair',
     'create_federation', 'get_federation_by_uuid', 'get_federation_by_name',
     'get_federation_list', 'update_federation', 'change_federation', 'destroy_federation',
-    'get_federations_by_hostcluster',
+    'get_federations_by_hostcluster', 'get_federations_with_member',
+    'get_federation_work_list', 'reserve_federation', 'write_reserved_federation',
 ]
 
 _NG = models.NodeGroup
@@ -281,6 +282,56 @@ def get_federations_by_hostcluster(cluster_uuid: str) -> list[models.Federation]
     with utils.reader() as session:
         return (session.query(_FED).filter(_FED.hostcluster_id == cluster_uuid)
                 .order_by(_FED.id).all())
+
+
+def get_federation_work_list() -> list[models.Federation]:
+    """Federations of any project with an operation pending (the conductors' reconcile)."""
+    with utils.reader() as session:
+        return session.query(_FED).filter(_FED.operation.isnot(None)).order_by(_FED.id).all()
+
+
+def reserve_federation(uuid: str, host: str, live_hosts: list[str]) -> models.Federation | None:
+    """Take the federation for ``host`` unless a live conductor holds it.
+
+    One locked read and write: two conductors never both hold it.
+
+    :returns: the row (now held by ``host``), or None when another live conductor holds it.
+    :raises FederationNotFound:
+    """
+    with utils.writer() as session:
+        row = utils.one_or_raise(session.query(_FED).filter(_FED.uuid == uuid)
+                                 .with_for_update(), _federation_not_found(uuid))
+        if row.reservation and row.reservation != host and row.reservation in live_hosts:
+            return None
+        row.reservation = host
+        session.flush()
+    return row
+
+
+def write_reserved_federation(uuid: str, host: str, values: dict[str, Any], *,
+                              release: bool = False) -> bool:
+    """Write ``values`` on a federation ``host`` holds (a conditional UPDATE).
+
+    :param release: also drop the reservation.
+    :returns: whether the row was written (False: someone else holds it, or it is gone).
+    """
+    updates: dict[Any, Any] = {getattr(_FED, k): v for k, v in values.items()}
+    if release:
+        updates[_FED.reservation] = None
+    with utils.writer() as session:
+        changed = (session.query(_FED).filter(_FED.uuid == uuid, _FED.reservation == host)
+                   .update(updates, synchronize_session=False))
+    return bool(changed)
+
+
+def get_federations_with_member(cluster_uuid: str) -> list[models.Federation]:
+    """The federations of any project that ``cluster_uuid`` is a member of."""
+    text = sa.type_coerce(_FED.member_ids, sa.Text)
+    with utils.reader() as session:
+        rows = (session.query(_FED)
+                .filter(text.contains('"%s"' % cluster_uuid, autoescape=True))
+                .order_by(_FED.id).all())
+    return [row for row in rows if cluster_uuid in (row.member_ids or [])]
 
 
 def leave_federations(session: Any, cluster_uuid: str) -> None:

@@ -26,7 +26,7 @@ LOG = logging.getLogger(__name__)
 #: Values of ``ingress_controller`` ('' deploys none).
 INGRESS_CONTROLLERS = ('octavia', 'nginx', 'traefik')
 #: Values of ``auto_healing_controller``, the default first.
-AUTO_HEALING_CONTROLLERS = ('draino', 'magnum-auto-healer')
+AUTO_HEALING_CONTROLLERS = ('draino', 'magnum-auto-healer', 'magnum-like')
 DEFAULT_INGRESS_ROLE = 'ingress'
 #: A Kubernetes label value (what ``ingress_controller_role`` becomes: the
 #: ``role`` node label the nginx and traefik controllers are placed by).
@@ -149,12 +149,34 @@ def ingress_controller_role(view: Any) -> str:
 
 
 def auto_healing_controller(view: Any) -> str:
-    """Label ``auto_healing_controller``: draino (default) or magnum-auto-healer.
+    """Label ``auto_healing_controller``: draino (default), magnum-auto-healer, or
+    magnum-like (the conductors heal, nothing runs in the cluster).
+
+    The grace period of the service's own healing is checked with it (it is
+    no Heat parameter: the conductors read it).
 
     :raises InvalidParameterValue: any other value.
     """
+    auto_healing_grace_period(view)
     return _choice(view, 'auto_healing_controller', AUTO_HEALING_CONTROLLERS,
                    AUTO_HEALING_CONTROLLERS[0])
+
+
+#: Label ``auto_healing_grace_period``: its default and largest value (seconds).
+DEFAULT_GRACE_PERIOD = 60
+MAX_GRACE_PERIOD = 86400
+
+
+def auto_healing_grace_period(view: Any) -> int:
+    """Seconds a node stays NotReady before the ``magnum-like`` controller replaces it.
+
+    :raises InvalidParameterValue: not a whole number from 0 to 86400.
+    """
+    value = whole_number(view, 'auto_healing_grace_period', DEFAULT_GRACE_PERIOD)
+    if value > MAX_GRACE_PERIOD:
+        raise invalid('auto_healing_grace_period', 'must be at most %d seconds (got %d).'
+                      % (MAX_GRACE_PERIOD, value))
+    return value
 
 
 def keystone_auth_policy(view: Any) -> str | None:

@@ -2,8 +2,12 @@
 
 A host or member cluster is named by uuid or name and must be visible to the
 caller as ``GET /v1/clusters/{ident}`` would show it (own project; every
-project for an admin whom ``cluster:get_one_all_projects`` allows) and not be
-being deleted; it is stored by uuid. A PATCH may only join or leave clusters
+project for an admin whom ``cluster:get_one_all_projects`` allows; 404
+otherwise), run Kubernetes (a swarm cluster has no federation control plane
+to run or join: 400 naming ``coe``) and be in a final complete state with no
+operation pending (409 otherwise: the federation stack talks to its API and
+masters). The host is never its own member (400) and a cluster is a member of
+one federation at most (409). Clusters are stored by uuid. A PATCH may only join or leave clusters
 (``add``/``remove`` on ``/member_ids`` with a cluster as ``value``, or a
 ``replace`` of the whole list) and change ``/properties``; the plan is
 checked before the row is locked and applied to the locked row, so it never
@@ -20,6 +24,7 @@ from oslo_utils import uuidutils
 from magnum_like.api import patch as json_patch
 from magnum_like.api.types import federation as fed_types
 from magnum_like.api.validation import cluster as cluster_rules
+from magnum_like.common import context as ml_context
 from magnum_like.common import exception
 from magnum_like.common import policy
 from magnum_like.conductor import states
@@ -60,22 +65,59 @@ def _lookup_cluster(context: Any, field: str, ident: Any) -> models.Cluster:
     if cluster is None or not _allowed(context, 'cluster:get',
                                        {'project_id': cluster.project_id,
                                         'user_id': cluster.user_id}):
-        raise cluster_rules.invalid(field, 'cluster %r does not exist or is not visible to '
-                                           'you; give the uuid or name of an existing '
-                                           'cluster.' % ident)
+        raise exception.ClusterNotFound(
+            cluster='%r (%s: give the uuid or name of a cluster visible to you)'
+                    % (ident, field))
     return cluster
+
+
+def coe_of(cluster: models.Cluster) -> str | None:
+    """The COE of the cluster's template (None: the template is gone)."""
+    admin = ml_context.get_admin_context()
+    try:
+        return db.get_cluster_template_by_uuid(admin, cluster.cluster_template_id).coe
+    except exception.ClusterTemplateNotFound:
+        return None
 
 
 def find_cluster(context: Any, field: str, ident: Any) -> models.Cluster:
-    """The visible cluster ``ident`` (uuid or name) that ``field`` refers to.
+    """The visible, complete Kubernetes cluster ``ident`` (uuid or name) ``field`` refers to.
 
-    :raises InvalidParameterValue: no such visible cluster (400 naming ``field``).
-    :raises Conflict: several visible clusters share the name, or it is being deleted.
+    :raises ClusterNotFound: no such visible cluster (404 naming ``field``).
+    :raises InvalidParameterValue: not a Kubernetes cluster (400 naming ``coe``).
+    :raises Conflict: several visible clusters share the name; it is busy or failed.
     """
     cluster = _lookup_cluster(context, field, ident)
-    if cluster.status == states.DELETE_IN_PROGRESS or cluster.operation == 'delete':
-        raise exception.Conflict('%s: cluster %s is being deleted.' % (field, ident))
+    coe = coe_of(cluster)
+    if coe != 'kubernetes':
+        raise cluster_rules.invalid(field, "cluster %s has coe %r: only clusters whose coe is "
+                                           "'kubernetes' can be federated." % (ident, coe))
+    if cluster.status not in states.STABLE or cluster.operation is not None:
+        raise exception.Conflict('%s: cluster %s is %s%s; a federation needs a cluster in a '
+                                 'complete state with no operation pending: retry when it is.'
+                                 % (field, ident, cluster.status,
+                                    ' (%s pending)' % cluster.operation
+                                    if cluster.operation else ''))
     return cluster
+
+
+def check_not_federated(members: list[str], federation_uuid: str | None,
+                        host_uuid: str) -> None:
+    """Members are not the host and not a member of another federation.
+
+    :raises InvalidParameterValue: the host is among the members (400).
+    :raises Conflict: a member belongs to another federation (409 naming it).
+    """
+    if host_uuid in members:
+        raise cluster_rules.invalid('member_ids', 'the host cluster %s cannot be a member of '
+                                                  'its own federation.' % host_uuid)
+    for uuid in members:
+        for other in db.get_federations_with_member(uuid):
+            if other.uuid != federation_uuid:
+                raise exception.Conflict('member_ids: cluster %s is already a member of '
+                                         'federation %s (%s); a cluster is a member of one '
+                                         'federation at most.'
+                                         % (uuid, other.name, other.uuid))
 
 
 def resolve_members(context: Any, idents: list[str], field: str = 'member_ids') -> list[str]:
@@ -109,13 +151,25 @@ class PatchPlan:
     member_ops: list[tuple] = dataclasses.field(default_factory=list)
     property_ops: list[dict] = dataclasses.field(default_factory=list)
 
-    def apply(self, row: models.Federation) -> dict[str, Any]:
-        """The columns to write (empty when nothing changes).
+    def joining(self) -> list[str]:
+        """The uuids this patch may add to the members (for the one-federation rule)."""
+        found: list[str] = []
+        for kind, uuid, _ident in self.member_ops:
+            if kind == 'set':
+                found.extend(uuid)
+            elif kind == 'join':
+                found.append(uuid)
+        return found
 
+    def apply(self, row: models.Federation, deadline: Any = None) -> dict[str, Any]:
+        """The columns to write (empty when nothing changes): the new members and the intent.
+
+        :raises Conflict: the federation has an operation pending (409).
         :raises MemberAlreadyExists: a join of a member (409).
         :raises MemberNotFound: a leave of a cluster that is not a member (404).
         :raises InvalidParameterValue: the properties end up invalid; too many members.
         """
+        busy(row)
         updates: dict[str, Any] = {}
         members = list(row.member_ids or [])
         for kind, uuid, ident in self.member_ops:
@@ -142,8 +196,31 @@ class PatchPlan:
             if properties != current:
                 updates['properties'] = properties
         if updates:
-            updates.update(status=states.UPDATE_COMPLETE, status_reason=None)
+            before = list(row.member_ids or [])
+            updates.update(status=states.UPDATE_IN_PROGRESS, status_reason=None,
+                           operation='update', deadline=deadline,
+                           operation_args={'join': [m for m in members if m not in before],
+                                           'leave': [m for m in before if m not in members]})
         return updates
+
+
+def busy(row: models.Federation) -> None:
+    """:raises Conflict: the federation has an operation pending (409)."""
+    if row.operation is not None:
+        raise exception.Conflict('federation %s is %s; retry once it is complete or failed.'
+                                 % (row.name or row.uuid, row.status))
+
+
+def delete_intent(row: models.Federation, deadline: Any) -> dict[str, Any]:
+    """The columns of an accepted delete (a repeated delete writes nothing new).
+
+    :raises Conflict: a create or update is pending (409).
+    """
+    if row.operation == 'delete':
+        return {}
+    busy(row)
+    return {'status': states.DELETE_IN_PROGRESS, 'status_reason': None, 'operation': 'delete',
+            'operation_args': {}, 'deadline': deadline}
 
 
 def _member_op(context: Any, op: dict) -> tuple:
@@ -172,7 +249,7 @@ def _member_op(context: Any, op: dict) -> tuple:
         return ('leave', value.lower(), value)
     try:
         uuid = _lookup_cluster(context, 'member_ids', value).uuid
-    except exception.InvalidParameterValue:
+    except exception.ClusterNotFound:
         uuid = None
     return ('leave', uuid, value)
 

@@ -29,7 +29,8 @@ from cheroot.ssl.builtin import BuiltinSSLAdapter
 from magnum_like.cloudsim import boot
 from magnum_like.cloudsim.coe import certs
 from magnum_like.cloudsim.coe.docker import DockerAPI
-from magnum_like.cloudsim.coe.kubeobjects import ObjectStore
+from magnum_like.cloudsim.coe.kubefed import DeploymentFailed, KubeFed
+from magnum_like.cloudsim.coe.kubeobjects import KubeError, ObjectStore
 from magnum_like.cloudsim.coe.kubernetes import KubernetesAPI
 from magnum_like.cloudsim.coe.mesos import MesosAPI
 from magnum_like.cloudsim.heat.compute import server_addresses
@@ -131,6 +132,9 @@ class ClusterAPIs:
         self._objects: dict[str, ObjectStore] = {}
         self._retry: dict[Spec, tuple[float, float]] = {}
         self.errors: dict[str, str] = {}
+        self.kubefed = KubeFed(store, self._objects)
+        # The Heat engine runs software deployments through this (federation stacks).
+        engine.deployment_hook = self._deployment
 
     def start(self) -> None:
         """Follow the store from now on."""
@@ -138,11 +142,26 @@ class ClusterAPIs:
         self.faults.on_change(self._wake.set)
         self._thread = threading.Thread(target=self._loop, name="cloudsim-coe", daemon=True)
         self._thread.start()
+        self.kubefed.start()
+
+    def _deployment(self, server_ids: list[str], inputs: dict[str, Any]) -> Optional[str]:
+        """A software deployment ran on ``server_ids``: do what its script does.
+
+        :returns: why it failed, or None.
+        """
+        if "KUBEFED_MEMBERS" not in inputs:
+            return None  # a script whose effects nothing here models
+        try:
+            self.kubefed.deployment(server_ids, inputs)
+        except (DeploymentFailed, KubeError) as exc:
+            return str(exc)
+        return None
 
     def stop(self) -> None:
         """Close every cluster API."""
         self._stopping.set()
         self._wake.set()
+        self.kubefed.stop()
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None

@@ -14,7 +14,7 @@ import time
 import uuid
 from typing import Any, Optional
 
-from magnum_like.cloudsim.heat import functions, reporting, template as tmpl
+from magnum_like.cloudsim.heat import functions, reporting, template as tmpl, unhealthy
 from magnum_like.cloudsim.heat.model import Resource, Stack
 from magnum_like.cloudsim.heat.resources import Handler, ResourceFailure, UnknownType, \
     build_handlers
@@ -327,7 +327,14 @@ class Engine:
             props = functions.resolve(res.definition.get("properties") or {}, self.scope(stack))
             creating = res.action == "INIT" or res.state in ("CREATE_FAILED", "DELETE_COMPLETE")
             action = "CREATE" if creating else "UPDATE"
-            if not creating and props == res.props and not handler.needs_update(self, stack, res):
+            # Marked unhealthy (CHECK_FAILED, itself or inside its nested stack):
+            # an update replaces it, as Heat does (magnum-auto-healer's path).
+            replace = not creating and res.state == "CHECK_FAILED"
+            if replace and res.nested_id:
+                unhealthy.mark_servers(self.stacks, res.nested_id)
+                replace = False
+            if (not creating and props == res.props and not handler.needs_update(self, stack, res)
+                    and not unhealthy.marked(self.stacks, res)):
                 self._resource_done(stack, res, gen, quiet=True)
                 return
             reason = self.faults.resource_failure(res.type, action.lower()) or (
@@ -342,8 +349,12 @@ class Engine:
             if reason:
                 raise ResourceFailure(reason)
             old_props, res.props = res.props, props
-            waiting = (handler.create(self, stack, res) if creating
-                       else handler.update(self, stack, res, old_props))
+            if replace:
+                handler.delete(self, stack, res)
+                waiting = handler.create(self, stack, res)
+            else:
+                waiting = (handler.create(self, stack, res) if creating
+                           else handler.update(self, stack, res, old_props))
         except ResourceFailure as exc:
             self._resource_failed(stack, res, exc.kind, name, exc.message)
             return

@@ -327,7 +327,37 @@ class RandomStringHandler(Handler):
 
 
 class DeploymentHandler(Handler):
-    """SoftwareDeployment(Group): succeeds with empty output."""
+    """SoftwareDeployment(Group): succeeds with empty output.
+
+    Each create and update is also handed to ``eng.deployment_hook`` (when
+    set) with the target servers and the input values; the hook models what
+    the script does (e.g. the federation script on a cluster's master) and
+    returns why it failed, which fails the resource.
+    """
+
+    def _run(self, eng: "Engine", res: Resource) -> None:
+        hook = getattr(eng, "deployment_hook", None)
+        if hook is None:
+            return
+        props = res.props or {}
+        servers = props.get("servers")
+        ids = list(servers.values()) if isinstance(servers, dict) else \
+            [props.get("server")] if props.get("server") else []
+        inputs = props.get("input_values") or {}
+        error = hook([str(i) for i in ids], inputs if isinstance(inputs, dict) else {})
+        if error:
+            raise ResourceFailure("Deployment exited with non-zero status code: 1 (%s)"
+                                  % error, "Error")
+
+    def create(self, eng: "Engine", stack: Stack, res: Resource) -> bool:
+        res.physical_id = res.physical_id or new_id()
+        self._run(eng, res)
+        return False
+
+    def update(self, eng: "Engine", stack: Stack, res: Resource,
+               old_props: Optional[dict[str, Any]]) -> bool:
+        self._run(eng, res)
+        return False
 
     def attrs(self, eng: "Engine", stack: Stack, res: Resource, name: str) -> Any:
         servers = (res.props or {}).get("servers") or {}

@@ -461,8 +461,13 @@ FED_CREATE_CASES = (
                          ids=['%s=%s' % (f, repr(v)[:20]) for f, v in FED_CREATE_CASES])
 def test_federation_create_wrong_value(admin, federation, field, value):
     before = row_counts()
+    # A well-formed name or uuid of no cluster is a 404 naming the field.
+    absent = (value in ('missing', '%00') or (isinstance(value, str) and len(value) == 36)
+              or value == ['missing'] or (isinstance(value, list) and len(value) == 1
+                                          and isinstance(value[0], str)
+                                          and len(value[0]) == 36))
     check(admin.post(FED, dict(FED_VALID, **{field: value})), field=field.strip('_'),
-          status=400)
+          status=404 if absent else 400)
     fed_unchanged(admin, before, federation)
 
 

@@ -269,3 +269,43 @@ def test_timeout_with_slow_resource(heat, sim: Simulator) -> None:  # type: igno
     assert sim.wait_stack("slow", timeout=5) == "CREATE_FAILED"
     stack = heat.stacks.get("slow")
     assert stack.stack_status_reason == "Create timed out"
+
+
+def _stack_of(resource) -> str:  # type: ignore[no-untyped-def]
+    return next(link["href"] for link in resource.links
+                if link["rel"] == "stack").rstrip("/").rsplit("/", 1)[-1]
+
+
+def test_mark_unhealthy_then_update_replaces_the_server(heat, sim: Simulator) -> None:  # type: ignore[no-untyped-def]
+    # magnum-auto-healer's path: mark the node's server resource (in its member
+    # stack) unhealthy, then PATCH the cluster's stack with nothing changed.
+    assert _create(heat, sim, "c9", **cluster_stack_fields(1, 3)) == "CREATE_COMPLETE"
+    ids = heat.stacks.output_show("c9", "minion_ids")["output"]["output_value"]
+    servers = heat.resources.list("c9", nested_depth=2, filters={"type": "OS::Nova::Server"})
+    sick = next(r for r in servers if r.physical_resource_id == ids[1])
+    member = heat.stacks.get(_stack_of(sick))
+    heat.resources.mark_unhealthy(member.id, sick.resource_name, True, "NotReady")
+    assert heat.resources.get(member.id, sick.resource_name).resource_status == "CHECK_FAILED"
+    heat.stacks.update("c9", existing=True)
+    assert sim.wait_stack("c9") == "UPDATE_COMPLETE"
+    now = heat.stacks.output_show("c9", "minion_ids")["output"]["output_value"]
+    assert len(now) == 3 and now[0] == ids[0] and now[2] == ids[2]
+    assert now[1] != ids[1]
+    replaced = heat.resources.get(member.id, sick.resource_name)
+    assert replaced.resource_status == "UPDATE_COMPLETE"
+    assert replaced.physical_resource_id == now[1]
+    assert sim.state()["counts"]["servers"] == 4
+    # Another PATCH with nothing marked changes nothing.
+    heat.stacks.update("c9", existing=True)
+    assert sim.wait_stack("c9") == "UPDATE_COMPLETE"
+    assert heat.stacks.output_show("c9", "minion_ids")["output"]["output_value"] == now
+
+    # A member stack marked unhealthy as a whole: its server is replaced too.
+    members = [r for r in heat.resources.list("c9", nested_depth=1)
+               if getattr(r, "parent_resource", None) == "kube_minions"]
+    first = next(r for r in members if r.resource_name == "0")
+    heat.resources.mark_unhealthy(_stack_of(first), "0", True, "NotReady")
+    heat.stacks.update("c9", existing=True)
+    assert sim.wait_stack("c9") == "UPDATE_COMPLETE"
+    after = heat.stacks.output_show("c9", "minion_ids")["output"]["output_value"]
+    assert after[0] != now[0] and after[1:] == now[1:]

@@ -59,7 +59,7 @@ class FakeDriver(driver_base.Driver):
 class CastRecorder:
     """The conductor's RPC endpoint as far as these tests care: it records casts."""
 
-    target = messaging.Target(version='1.1')
+    target = messaging.Target(version='1.2')
 
     def __init__(self):
         self.casts: list[str] = []
@@ -68,6 +68,10 @@ class CastRecorder:
     def process_cluster(self, context, cluster_uuid):
         with self.lock:
             self.casts.append(cluster_uuid)
+
+    def process_federation(self, context, federation_uuid):
+        with self.lock:
+            self.casts.append(federation_uuid)
 
     def wait_for(self, uuid: str, timeout: float = 5.0) -> bool:
         deadline = time.monotonic() + timeout

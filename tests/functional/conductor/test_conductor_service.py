@@ -184,6 +184,6 @@ def test_stop_is_idempotent_and_start_twice_refused(fake_conductor):
 
 def test_rpc_target_version_is_1_1():
     # 1.1 added process_cluster (the PKI/trust work's cast).
-    assert manager.ConductorManager.target.version == '1.1'
-    assert conductor_api.RPC_API_VERSION == '1.1'
+    assert manager.ConductorManager.target.version == '1.2'
+    assert conductor_api.RPC_API_VERSION == '1.2'
     assert isinstance(manager.ConductorManager.target, messaging.Target)

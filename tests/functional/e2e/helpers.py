@@ -36,8 +36,9 @@ def free_port() -> int:
 class Dev:
     """One running ``magnum-like-dev``."""
 
-    def __init__(self, state_dir: str, log_path: str) -> None:
+    def __init__(self, state_dir: str, log_path: str, args: tuple[str, ...] = ()) -> None:
         self.state_dir = state_dir
+        self.args = tuple(args)
         self.log_path = log_path
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
@@ -49,7 +50,7 @@ class Dev:
         log = open(self.log_path, 'ab')
         self.proc = subprocess.Popen(
             [os.path.join(BIN, 'magnum-like-dev'), '--state-dir', self.state_dir,
-             '--port', str(self.port), '--sim-port', '0'],
+             '--port', str(self.port), '--sim-port', '0', *self.args],
             stdout=log, stderr=subprocess.STDOUT)
         log.close()
         deadline = time.monotonic() + 90
@@ -205,6 +206,12 @@ class Dev:
         return self.sim_get('/_sim/state')
 
 
-def start_dev(tmp_path) -> Dev:
+def start_dev(tmp_path, config: str | None = None) -> Dev:
+    """Start ``magnum-like-dev``; ``config``: an oslo.config file's text to add."""
     state = tmp_path / 'state'
-    return Dev(str(state), str(tmp_path / 'magnum-like-dev.log')).start()
+    args: tuple[str, ...] = ()
+    if config:
+        path = tmp_path / 'extra.conf'
+        path.write_text(config)
+        args = ('--config-file', str(path))
+    return Dev(str(state), str(tmp_path / 'magnum-like-dev.log'), args).start()

@@ -31,7 +31,7 @@ def test_alembic_from_repo_root_is_the_library():
 
 
 def test_single_head():
-    assert migration.head() == 'c83d5e2a1f64'
+    assert migration.head() == 'e5b7a3c9d210'
 
 
 def test_upgrade_creates_sqlite_directory(tmp_path):

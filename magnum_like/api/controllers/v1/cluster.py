@@ -24,6 +24,7 @@ from magnum_like.api import patch as json_patch
 from magnum_like.api.controllers import base as ctl
 from magnum_like.api.controllers.v1 import cluster_actions
 from magnum_like.api.controllers.v1 import cluster_operation
+from magnum_like.api.controllers.v1 import federation as federation_ctl
 from magnum_like.api.controllers.v1 import cluster_template as ct_ctl
 from magnum_like.api.controllers.v1 import nodegroup as ng_ctl
 from magnum_like.api.types import base
@@ -380,7 +381,9 @@ class ClustersController(rest.RestController):
     def delete(self, ident):
         """Accept a delete: the cluster and its node groups go DELETE_IN_PROGRESS.
 
-        A cluster hosting a federation is refused (409) until the federation is gone.
+        A cluster hosting a federation is refused (409) until the federation is gone;
+        a member first leaves its federation (an update of the federation,
+        accepted here and carried out by a conductor like any unjoin).
         """
         ctl.scope_all_projects('cluster:delete_all_projects')
         row = cluster_operation.find_cluster(ident)
@@ -390,5 +393,6 @@ class ClustersController(rest.RestController):
             raise exception.ClusterHostsFederation(
                 cluster=row.name or row.uuid,
                 federations=', '.join('%s (%s)' % (f.name, f.uuid) for f in hosted))
+        federation_ctl.unjoin_deleted_member(row.uuid)
         cluster_operation.start_operation(row, 'delete', args={}, status=states.DELETE_IN_PROGRESS,
                         all_nodegroups={'status': states.DELETE_IN_PROGRESS})

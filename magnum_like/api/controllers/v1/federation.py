@@ -1,30 +1,38 @@
 """``/v1/federations``: list, detail, show, create, JSON-PATCH join/leave, delete (spec §3.7).
 
-Magnum defines this API but its conductor never implemented federations: a
-federation created there stays in ``CREATE_IN_PROGRESS`` for ever. There is
-nothing outside the database to drive (Kubernetes Federation v1 is long
-gone), so here the API does the whole operation in the database before it
-answers, keeping Magnum's status codes and bodies:
+A federation is conductor work, like a cluster (DESIGN §10): the API checks
+the rules synchronously (``api/validation/federation.py``), writes the intent
+on the row before it answers and casts ``process_federation``; a conductor
+(``conductor/federations.py``) deploys it on the host cluster through a Heat
+stack and tracks that stack. A lost cast costs nothing: the reconcile pass
+finds the intent.
 
-* ``POST`` stores the federation in ``CREATE_COMPLETE``: 202 ``{"uuid"}``.
+* ``POST``: ``CREATE_IN_PROGRESS``, operation ``create``: 202 ``{"uuid"}``.
 * ``PATCH`` joins or leaves clusters and changes ``properties`` under a row
-  lock, then the federation is ``UPDATE_COMPLETE``: 202 ``{"uuid"}``. A patch
-  that changes nothing writes nothing. ``?rollback=`` is accepted (a boolean)
-  and has nothing to do: a change is applied whole or not at all.
-* ``DELETE`` removes the row: 204.
+  lock: ``UPDATE_IN_PROGRESS``, operation ``update`` with the pending member
+  changes in ``operation_args`` (``join``/``leave``): 202 ``{"uuid"}``. A
+  patch that changes nothing writes nothing; a federation with an operation
+  pending is busy (409). ``?rollback=`` is accepted (a boolean) and has
+  nothing to do.
+* ``DELETE``: ``DELETE_IN_PROGRESS``, operation ``delete``: 204; the row goes
+  once its stack is gone.
 
 Federations are project-scoped like clusters; admins whom the
 ``federation:*_all_projects`` rules allow (an addition to Magnum's rules,
 shaped like the cluster ones) reach every project's. Host and member clusters
 are stored by uuid; a cluster that hosts a federation cannot be deleted
-(409, ``cluster.py``), and a deleted cluster leaves every federation it was a
-member of (``db.destroy_cluster``). A federation created while its host's
-delete is being accepted can still end up with a dangling host: the two
-checks are not one transaction.
+(409, ``cluster.py``); deleting a member unjoins it first (an update of its
+federation accepted with the cluster's delete). A federation created while its
+host's delete is being accepted can still end up with a dangling host: the two
+checks are not one transaction (the conductor then fails it in plain words).
 """
 from __future__ import annotations
 
+import datetime
+
+from oslo_log import log as logging
 from oslo_utils import strutils
+from oslo_utils import timeutils
 from oslo_utils import uuidutils
 from pecan import rest
 from wsme import types as wtypes
@@ -41,6 +49,10 @@ from magnum_like.common import names
 from magnum_like.conductor import states
 from magnum_like.db import api as db
 from magnum_like.db import models
+from magnum_like import conf as ml_conf
+
+CONF = ml_conf.CONF
+LOG = logging.getLogger(__name__)
 
 #: Attributes a client may sort by (``member_ids`` and ``properties`` are JSON text).
 SORT_KEYS = ('id', 'uuid', 'name', 'hostcluster_id', 'status', 'project_id', 'created_at',
@@ -60,6 +72,33 @@ def find_federation(ident: str) -> models.Federation:
     if uuidutils.is_uuid_like(ident):
         return db.get_federation_by_uuid(ctx, ident)
     return db.get_federation_by_name(ctx, ident)
+
+
+def deadline() -> datetime.datetime:
+    """When an operation starting now must be over: ``[conductor] operation_timeout``."""
+    return timeutils.utcnow().replace(tzinfo=None) + datetime.timedelta(
+        minutes=CONF.conductor.operation_timeout)
+
+
+def nudge_conductor(federation_uuid: str) -> None:
+    """Cast ``process_federation``; a failure is logged, the reconcile pass catches up."""
+    from magnum_like.conductor import api as conductor_api
+    try:
+        conductor_api.ConductorAPI().process_federation(ctl.context(), federation_uuid)
+    except Exception as error:  # the row already holds the operation
+        LOG.warning('Could not cast process_federation for federation %s (%s); a conductor '
+                    'will pick it up on its next reconcile.', federation_uuid, error)
+
+
+def unjoin_deleted_member(cluster_uuid: str) -> None:
+    """A member cluster whose delete is being accepted leaves its federations first.
+
+    :raises Conflict: a federation of it has an operation pending (409: retry).
+    """
+    for fed in db.get_federations_with_member(cluster_uuid):
+        plan = rules.PatchPlan(member_ops=[('leave', cluster_uuid, cluster_uuid)])
+        db.change_federation(fed.uuid, lambda r, p=plan: p.apply(r, deadline()))
+        nudge_conductor(fed.uuid)
 
 
 def _target(row: models.Federation) -> dict:
@@ -119,7 +158,7 @@ class FederationsController(ctl.FlatResourceRoutes, rest.RestController):
 
     @wsme_pecan.wsexpose(fed_types.FederationID, body=fed_types.Federation, status_code=202)
     def post(self, federation):
-        """Create a federation of existing clusters: stored CREATE_COMPLETE, 202 ``{uuid}``."""
+        """Accept a federation of existing clusters: CREATE_IN_PROGRESS, 202 ``{uuid}``."""
         ctx = ctl.context()
         ctl.enforce('federation:create')
         given = {k: v for k, v in federation.as_dict().items() if v is not None}
@@ -134,32 +173,45 @@ class FederationsController(ctl.FlatResourceRoutes, rest.RestController):
         if 'properties' not in given:
             raise cluster_rules.invalid('properties', "this field is mandatory: an object with "
                                                       "a non-empty '%s'." % fed_types.DNS_ZONE)
+        properties = rules.check_properties(given['properties'])
         host = rules.find_cluster(ctx, 'hostcluster_id', given['hostcluster_id'])
+        members = rules.resolve_members(ctx, given.get('member_ids') or [])
+        rules.check_not_federated(members, None, host.uuid)
         values = {'uuid': uuidutils.generate_uuid(),
                   'name': given.get('name') or names.generate('federation'),
                   'project_id': ctx.project_id, 'hostcluster_id': host.uuid,
-                  'member_ids': rules.resolve_members(ctx, given.get('member_ids') or []),
-                  'properties': rules.check_properties(given['properties']),
-                  'status': states.CREATE_COMPLETE, 'status_reason': None}
+                  'member_ids': members, 'properties': properties,
+                  'status': states.CREATE_IN_PROGRESS, 'status_reason': None,
+                  'operation': 'create', 'operation_args': {'join': members, 'leave': []},
+                  'deadline': deadline()}
         db.create_federation(values)
+        nudge_conductor(values['uuid'])
         return fed_types.FederationID(uuid=values['uuid'])
 
     @wsme_pecan.wsexpose(fed_types.FederationID, wtypes.text, wtypes.text,
                          body=[base.JsonPatch], status_code=202)
     def patch(self, ident, rollback=None, patch=None):
-        """Join or leave clusters, change properties: UPDATE_COMPLETE, 202 ``{uuid}``."""
+        """Join or leave clusters, change properties: UPDATE_IN_PROGRESS, 202 ``{uuid}``."""
         _check_rollback(rollback)
         ctl.scope_all_projects('federation:update_all_projects')
         row = find_federation(ident)
         ctl.enforce('federation:update', _target(row))
         plan = rules.plan_patch(ctl.context(), [p.to_op() for p in patch or []])
-        db.change_federation(row.uuid, plan.apply)
+        rules.check_not_federated(plan.joining(), row.uuid, row.hostcluster_id)
+        changed = db.change_federation(row.uuid, lambda r: plan.apply(r, deadline()))
+        if changed.operation == 'update' and changed.status == states.UPDATE_IN_PROGRESS:
+            nudge_conductor(row.uuid)
         return fed_types.FederationID(uuid=row.uuid)
 
     @wsme_pecan.wsexpose(None, wtypes.text, status_code=204)
     def delete(self, ident):
-        """Delete a federation (its clusters are not touched)."""
+        """Accept a delete: DELETE_IN_PROGRESS; the conductor removes the stack, then the row.
+
+        Its clusters are not touched. A federation being created or updated
+        is busy (409); a repeated delete is accepted again (and re-cast).
+        """
         ctl.scope_all_projects('federation:delete_all_projects')
         row = find_federation(ident)
         ctl.enforce('federation:delete', _target(row))
-        db.destroy_federation(row.uuid)
+        db.change_federation(row.uuid, lambda r: rules.delete_intent(r, deadline()))
+        nudge_conductor(row.uuid)

@@ -11,8 +11,9 @@ import pytest
 
 from tests.unit.drivers.k8s import conftest
 
-FRAGMENTS = sorted(glob.glob(os.path.join(conftest.ROOT, 'drivers', '**', 'fragments', '*'),
-                             recursive=True))
+FRAGMENTS = sorted(path for path in glob.glob(
+    os.path.join(conftest.ROOT, 'drivers', '**', 'fragments', '**', '*'), recursive=True)
+    if os.path.isfile(path))
 SCRIPTS = [path for path in FRAGMENTS if path.endswith('.sh')]
 MAX_LINES = 200
 
@@ -27,6 +28,7 @@ def _shellcheck() -> str:
 
 def test_fragments_found():
     assert len(SCRIPTS) >= 15
+    assert any(path.endswith('federation/configure-federation.sh') for path in SCRIPTS)
 
 
 def test_shellcheck_passes_on_every_fragment():

@@ -274,7 +274,18 @@ def test_auto_healing():
 def test_unknown_auto_healing_controller_is_refused_listing_the_allowed():
     message = _refused({'auto_healing_enabled': 'true', 'auto_healing_controller': 'kured'},
                        'auto_healing_controller')
-    assert 'draino, magnum-auto-healer' in message
+    assert 'draino, magnum-auto-healer, magnum-like' in message
+
+
+def test_the_services_own_auto_healing_and_its_grace_period():
+    params = _params({'auto_healing_enabled': 'true', 'auto_healing_controller': 'magnum-like',
+                      'auto_healing_grace_period': '0'})
+    assert params['auto_healing_controller'] == 'magnum-like'
+    assert 'auto_healing_grace_period' not in params  # the conductors read it, not Heat
+    for bad in ('86401', '-1', 'soon'):
+        message = _refused({'auto_healing_controller': 'magnum-like',
+                            'auto_healing_grace_period': bad}, 'auto_healing_grace_period')
+        assert ('86400' in message) or ('whole number' in message), message
 
 
 # --- ostree_commit / ostree_remote (upgrade) -----------------------------------------

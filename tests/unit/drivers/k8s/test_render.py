@@ -17,6 +17,7 @@ import itertools
 import json
 import os
 import subprocess
+import uuid
 
 import pytest
 
@@ -202,12 +203,29 @@ def _nodegroup_bodies(driver, view) -> tuple[dict, dict]:
     return body, update
 
 
+def _federation_bodies() -> dict[str, dict]:
+    """The federation stack (conductor/federations.py): no member yet, and two."""
+    from magnum_like.conductor import federations
+    fed, host = str(uuid.uuid4()), str(uuid.uuid4())
+    members = [{'name': 'm%d' % i, 'uuid': str(uuid.uuid4()), 'api_address': '127.0.0.%d' % i,
+                'ca': 'CA', 'cert': 'CERT', 'key': 'KEY'} for i in (2, 3)]
+    bodies = {}
+    for name, listed in (('federation-empty', []), ('federation-two', members)):
+        body = federations.render(fed, host, {'0': str(uuid.uuid4()), '1': str(uuid.uuid4())},
+                                  json.dumps(listed), 60)
+        assert 'federation_uuid=' + fed in body['tags'].split(',')
+        assert body['stack_name'] == 'federation-' + fed
+        bodies[name] = body
+    return bodies
+
+
 def test_every_body_is_valid_for_heat(tmp_path, heat_python):
     bodies = _bodies()
+    bodies.update(_federation_bodies())
     # 2 drivers × 64, less what validate_cluster refuses, plus 6 updates, plus
     # 2 drivers × 2 (floating IPs on/off) node group stacks and their resizes,
     # plus 2 drivers × (the label cases and a node group with labels on).
-    assert len(bodies) == 48 + 12 + 6 + 8 + 2 * (len(LABEL_CASES) + 1)
+    assert len(bodies) == 48 + 12 + 6 + 8 + 2 * (len(LABEL_CASES) + 1) + 2
     paths = []
     for name, body in sorted(bodies.items()):
         path = tmp_path / ('%s.json' % name)
