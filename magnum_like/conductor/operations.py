@@ -136,7 +136,8 @@ def start(task: task_mod.ClusterTask) -> None:
     operation = cluster.operation
     if not operation or STARTED in task.args:
         return
-    event, _status = states.OPERATIONS.get(operation, (None, None))
+    rule = states.OPERATIONS.get(operation)
+    event = rule.event if rule else None
     if event is None:
         _fail(task, 'Unknown operation %r.' % operation)
         return

@@ -69,11 +69,12 @@ def start_operation(cluster: Any, operation: str, *, nudge: bool = True,
     # node groups, delete) gets the operator's operation_timeout; only a cluster
     # create has its own create_timeout (set by the create itself).
     kwargs.setdefault('deadline', deadline(CONF.conductor.operation_timeout))
-    kwargs.setdefault('status', states.UPDATE_IN_PROGRESS)
+    rule = states.OPERATIONS[operation]
+    kwargs.setdefault('status', rule.in_progress_status)
     kwargs.setdefault('args', {})
     started = db.start_cluster_operation(
-        cluster.uuid, operation=operation,
-        allowed_statuses=rules.ALLOWED_STATUSES.get(operation), **kwargs)
+        cluster.uuid, operation=operation, allowed_statuses=rules.ALLOWED_STATUSES[operation],
+        preempts=rule.preempts, **kwargs)
     if not started:
         current = db.get_cluster_by_uuid(ml_context.get_admin_context(), cluster.uuid)
         raise rules.refuse_busy(current, operation)
