@@ -85,3 +85,13 @@ def test_the_database_accepts_exactly_the_table(sqlite_db, name):
         assert not db.start_cluster_operation(
             row.uuid, operation=name, args={}, status=op.in_progress_status,
             deadline=deadline, allowed_statuses=op.start_from, preempts=True)
+
+
+def test_every_operation_has_one_handler_in_the_registry():
+    from magnum_like.conductor import operations
+    from magnum_like.conductor.operations import registry
+    assert registry.names() == sorted(states.OPERATIONS)
+    for name in states.OPERATIONS:
+        assert operations.handler_for(name).name == name
+    # An operation without a handler still ends (the base rules), it is not started.
+    assert registry.get('nonsense') is None and operations.handler_for('nonsense') is not None
