@@ -19,10 +19,10 @@ from magnum_like.common import exception
 from magnum_like.common import heat
 from magnum_like.common import trust
 from magnum_like.conductor.operations import registry
+from magnum_like.conductor import pki
 from magnum_like.conductor import states
 from magnum_like.conductor import task as task_mod
 from magnum_like import conf as ml_conf
-from magnum_like.db import api as db
 from magnum_like.drivers import base as driver_base
 
 CONF = ml_conf.CONF
@@ -35,38 +35,10 @@ STACK = task_mod.STACK
 GONE = 'gone'
 
 
-# -- optional collaborators (PKI and trust are being written concurrently) ------
-
-def _optional(module: str, name: str) -> Any | None:
-    import importlib
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        LOG.debug('%s.%s is not available; skipping it', module, name)
-        return None
-
-
-def call_optional(module: str, name: str, context: Any, *args: Any) -> Any:
-    func = _optional(module, name)
-    if func is None:
-        return None
-    return func(context or ml_context.get_admin_context(), *args)
-
-
 # -- drivers and views ----------------------------------------------------------
 
-def driver_for(template: Any) -> driver_base.Driver:
-    """The driver of a cluster template: its ``driver``, or a ``provides`` match.
-
-    :raises ClusterDriverNotSupported:
-    """
-    name = template.driver or driver_registry.find_by_type(
-        template.server_type, template.cluster_distro, template.coe)
-    if not name:
-        raise exception.ClusterDriverNotSupported(
-            driver_name='(%s, %s, %s)' % (template.server_type, template.cluster_distro,
-                                          template.coe))
-    return driver_registry.get_driver_class(name)()
+#: The driver of a template (shared with the API); a task has its own as ``task.driver``.
+driver_for = driver_registry.driver_for
 
 
 def make_view(task: task_mod.ClusterTask, template: Any = None, *,
@@ -80,20 +52,21 @@ def make_view(task: task_mod.ClusterTask, template: Any = None, *,
     """
     from magnum_like.drivers.heat import driver as heat_driver
     cluster = task.cluster
-    template = template or db.get_cluster_template_by_uuid(task.db_context,
-                                                           cluster.cluster_template_id)
+    template = template or task.template
     extra: dict = {'stack_tags': [heat_driver.SERVICE_TAG, heat_driver.cluster_tag(cluster.uuid)],
                    'cluster_uuid': cluster.uuid, 'project_id': cluster.project_id}
     if for_render:
         extra['external_network_id'] = cloud.external_network_id(
             task.context, template.external_network_id)
-        for module in ('magnum_like.conductor.pki', 'magnum_like.common.trust'):
+        context = task.context or ml_context.get_admin_context()
+        for source in (pki, trust):
             try:
-                extra.update(call_optional(module, 'heat_parameters', task.context, cluster)
-                             or {})
+                extra.update(source.heat_parameters(context, cluster) or {})
             except exception.MagnumLikeException as error:
-                # e.g. no certificates yet (a delete of a cluster whose create failed early)
-                LOG.debug('Cluster %s: no %s parameters: %s', cluster.uuid, module, error)
+                # e.g. no certificates yet, or the cert manager failing: the stack
+                # body then lacks them, and the driver's render says so.
+                LOG.warning('Cluster %s: no %s parameters for the stack: %s', cluster.uuid,
+                            source.__name__.rsplit('.', 1)[-1], error)
     return driver_base.ClusterView(cluster=cluster, template=template,
                                    nodegroups=task.nodegroups, extra=extra)
 
@@ -324,8 +297,7 @@ class Handler:
         ng_values: dict = {}
         if self.reads_outputs:
             view = make_view(task, for_render=False)
-            driver = driver_for(view.template)
-            values, ng_values = driver.fields_from_stack(view, heat.outputs_of(stack),
+            values, ng_values = task.driver.fields_from_stack(view, heat.outputs_of(stack),
                                                          getattr(stack, 'parameters', {}) or {})
         target = self.nodegroup_done_status or states.next_status(cluster.status, states.DONE)
         touched = self.touched_nodegroups(task)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from magnum_like.common import context as ml_context
 from magnum_like.conductor.operations import common
 from magnum_like.conductor.operations import registry
+from magnum_like.conductor import pki
 from magnum_like.conductor import states
 from magnum_like.conductor import task as task_mod
 from magnum_like.db import api as db
@@ -33,11 +35,11 @@ class Create(common.Handler):
     def start(self, task: task_mod.ClusterTask) -> str:
         context, cluster = task.context, task.cluster
         # The trust was made by the API with the request (common/trust.py).
-        common.call_optional('magnum_like.conductor.pki', 'ensure_cluster_certificates',
-                             context, cluster.uuid)
-        task.reload()
+        # The new references are written through the task (under its reservation).
+        pki.ensure_cluster_certificates(context or ml_context.get_admin_context(),
+                                        cluster.uuid, save=task.save)
         view = common.make_view(task)
-        body = common.driver_for(view.template).create_stack_body(view)
+        body = task.driver.create_stack_body(view)
         stack_id = common.adopt_or_create(common.heat_for(cluster), cluster.uuid, body)
         task.save({'stack_id': stack_id})
         for ng in task.nodegroups:

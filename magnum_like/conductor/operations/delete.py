@@ -9,9 +9,11 @@ from oslo_log import log as logging
 from magnum_like.common import exception
 from magnum_like.common import heat
 from magnum_like.common import trust
+from magnum_like.common import context as ml_context
 from magnum_like.conductor import cleanup
 from magnum_like.conductor.operations import common
 from magnum_like.conductor.operations import registry
+from magnum_like.conductor import pki
 from magnum_like.conductor import states
 from magnum_like.conductor import task as task_mod
 
@@ -28,8 +30,8 @@ def delete_outcome(action: str, result: str) -> str | None:
 
 def finish_delete(task: task_mod.ClusterTask) -> None:
     """The cluster's stacks are gone: certificates, trust, then the rows."""
-    common.call_optional('magnum_like.conductor.pki', 'delete_cluster_certificates',
-                         task.context, task.uuid)
+    pki.delete_cluster_certificates(task.context or ml_context.get_admin_context(),
+                                    task.uuid, save=task.save)
     trust.delete_trust(None, task.uuid)
     task.process_event(states.DONE, end_operation=True)
     task.destroy()
@@ -63,7 +65,7 @@ class Delete(common.Handler):
         client = common.heat_for(task.cluster)
         try:
             view = common.make_view(task, for_render=False)
-            to_clean = common.driver_for(view.template).resources_to_clean(view)
+            to_clean = task.driver.resources_to_clean(view)
         except exception.MagnumLikeException:
             to_clean = {}
         if to_clean:

@@ -37,7 +37,7 @@ class NodegroupCreate(common.Handler):
         view.extra['cluster_stack_outputs'] = heat.outputs_of(cluster_stack)
         view.extra['cluster_stack_parameters'] = dict(
             getattr(cluster_stack, 'parameters', {}) or {})
-        body = common.driver_for(view.template).nodegroup_stack_body(view, ng)
+        body = task.driver.nodegroup_stack_body(view, ng)
         tags = [t for t in str(body.get('tags') or '').split(',') if t]
         for tag in view.extra['stack_tags'] + [heat.nodegroup_tag(ng.uuid)]:
             if tag not in tags:

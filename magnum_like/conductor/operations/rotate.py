@@ -2,9 +2,11 @@
 nodes) and the credential (the API made the new trust)."""
 from __future__ import annotations
 
+from magnum_like.common import context as ml_context
 from magnum_like.common import trust
 from magnum_like.conductor.operations import common
 from magnum_like.conductor.operations import registry
+from magnum_like.conductor import pki
 from magnum_like.conductor import states
 from magnum_like.conductor import task as task_mod
 
@@ -16,13 +18,13 @@ class RotateCa(common.Handler):
         # old references in ``old_refs``: hand the new ones to the nodes. The
         # driver maps the new CAs (in ``view.extra``) onto its templates.
         view = common.make_view(task)
-        body = common.driver_for(view.template).refresh_stack_body(view)
+        body = task.driver.refresh_stack_body(view)
         return common.patch(task, common.cluster_stack_id(task), body)
 
     def after_done(self, task: task_mod.ClusterTask) -> None:
         if task.args.get('old_refs'):
-            common.call_optional('magnum_like.conductor.pki', 'delete_refs', task.context,
-                                 task.args['old_refs'])
+            pki.delete_refs(task.context or ml_context.get_admin_context(),
+                            task.args['old_refs'])
 
 
 @registry.register('rotate_credential')
@@ -37,4 +39,4 @@ class RotateCredential(common.Handler):
         # The nodes get the new trustee password and trust through the stack.
         view = common.make_view(task)
         return common.patch(task, common.cluster_stack_id(task),
-                            common.driver_for(view.template).refresh_stack_body(view))
+                            task.driver.refresh_stack_body(view))

@@ -30,7 +30,7 @@ class Update(common.Handler):
         args = task.args
         ng = self._nodegroup(task)
         view = common.make_view(task)
-        driver = common.driver_for(view.template)
+        driver = task.driver
         if ng is not None and not ng.is_default:
             named = args.get('nodes_to_remove')
             if named and ng.stack_id:

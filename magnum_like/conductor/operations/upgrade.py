@@ -17,7 +17,7 @@ class Upgrade(common.Handler):
         args = task.args
         new_template = db.get_cluster_template_by_uuid(task.db_context, args['cluster_template'])
         view = common.make_view(task)
-        driver = common.driver_for(view.template)
+        driver = task.driver
         batch = int(args.get('max_batch_size') or 1)
         ng = task.nodegroup(args.get('nodegroup')) if args.get('nodegroup') else None
         if ng is not None and not ng.is_default:

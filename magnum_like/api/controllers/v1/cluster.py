@@ -82,18 +82,8 @@ def template_of(cluster: Any) -> models.ClusterTemplate:
                                            cluster.cluster_template_id)
 
 
-def driver_for(template: Any) -> driver_base.Driver:
-    """The driver that builds clusters of ``template``.
-
-    :raises ClusterDriverNotSupported: the template names a driver not installed.
-    :raises ClusterTypeNotSupported: no driver builds its (server_type, os, coe).
-    """
-    name = template.driver or drivers.find_by_type(template.server_type,
-                                                   template.cluster_distro, template.coe)
-    if name is None:
-        raise exception.ClusterTypeNotSupported(server_type=template.server_type,
-                                                os=template.cluster_distro, coe=template.coe)
-    return drivers.get_driver_class(name)()
+#: The driver of a template (one function for the API and the conductor).
+driver_for = drivers.driver_for
 
 
 def _check_cloud(values: dict, given: dict) -> None:
