@@ -50,10 +50,9 @@ def make_view(task: task_mod.ClusterTask, template: Any = None, *,
         stack's outputs or its resources to clean up does not, and skips those
         cert-manager and Neutron round trips.
     """
-    from magnum_like.drivers.heat import driver as heat_driver
     cluster = task.cluster
     template = template or task.template
-    extra: dict = {'stack_tags': [heat_driver.SERVICE_TAG, heat_driver.cluster_tag(cluster.uuid)],
+    extra: dict = {'stack_tags': [heat.SERVICE_TAG, heat.cluster_tag(cluster.uuid)],
                    'cluster_uuid': cluster.uuid, 'project_id': cluster.project_id}
     if for_render:
         extra['external_network_id'] = cloud.external_network_id(
@@ -102,9 +101,8 @@ def adopt_or_create(client: heat.HeatClient, cluster_uuid: str, body: dict,
 def cluster_stack_id(task: task_mod.ClusterTask) -> str:
     if task.cluster.stack_id:
         return task.cluster.stack_id
-    from magnum_like.drivers.heat import driver as heat_driver
     stack = heat_for(task.cluster).find_cluster_stack(
-        task.uuid, name=heat_driver.stack_name(task.cluster))
+        task.uuid, name=heat.stack_name(task.cluster))
     if stack is None:
         raise heat.NotFound('Cluster %s has no stack in Heat.' % task.uuid)
     return stack.id

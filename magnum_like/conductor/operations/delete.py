@@ -86,9 +86,8 @@ class Delete(common.Handler):
                 client.delete_stack(ng.stack_id)
         stack_id = task.cluster.stack_id
         if not stack_id:
-            from magnum_like.drivers.heat import driver as heat_driver
             stack = client.find_cluster_stack(task.uuid,
-                                              name=heat_driver.stack_name(task.cluster))
+                                              name=heat.stack_name(task.cluster))
             stack_id = stack.id if stack is not None else None
         if not stack_id:
             finish_delete(task)
