@@ -17,7 +17,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid as uuidlib
 
 import pytest
 import requests
@@ -27,35 +26,15 @@ from magnum_like.conductor import states
 from magnum_like.db import api as db
 from tests.fixtures import conductor_driver
 from tests.functional.conductor import test_multiprocess as mp
-from tests.functional.conductor.test_conductor_service import _require_rabbitmq
-from tests.functional.conductor.test_conductor_service import RABBIT_HOST
-from tests.functional.conductor.test_conductor_service import RABBIT_PORT
 
 N_CLUSTERS = int(os.environ.get('MLT_MP_CERT_CLUSTERS', '30'))
 mysql_db = mp.mysql_db
 
 
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(['rabbitmqctl', *args], check=True, capture_output=True, timeout=60)
-
-
 @pytest.fixture
-def vhost_url():
-    """A RabbitMQ vhost of the test's own (rabbitmqctl), deleted afterwards."""
-    _require_rabbitmq()
-    name = 'mlt-%s' % uuidlib.uuid4().hex[:12]
-    try:
-        _rabbitmqctl('add_vhost', name)
-        _rabbitmqctl('set_permissions', '-p', name, 'guest', '.*', '.*', '.*')
-    except (OSError, subprocess.SubprocessError) as error:
-        message = 'cannot make a RabbitMQ vhost with rabbitmqctl: %s' % error
-        if os.environ.get('CI', '').lower() == 'true':
-            pytest.fail(message)
-        pytest.skip(message)
-    try:
-        yield 'rabbit://guest:guest@%s:%d/%s' % (RABBIT_HOST, RABBIT_PORT, name)
-    finally:
-        _rabbitmqctl('delete_vhost', name)
+def vhost_url(rabbit_vhost):
+    """A RabbitMQ vhost of the test's own (tests/fixtures/rabbitmq.py), deleted afterwards."""
+    return rabbit_vhost.url
 
 
 def _config(path, *, db_url, sim, rabbit, conductor_extra: str = '') -> None:
