@@ -11,32 +11,17 @@ from __future__ import annotations
 import functools
 import ipaddress
 import os
-import re
 from typing import Any, ClassVar
 
 from magnum_like.common import exception
+from magnum_like.common import heat
 from magnum_like.drivers import base
 from magnum_like.drivers.heat import mapping
 
-#: Every stack the service creates carries this tag (the conductors list by it).
-SERVICE_TAG = 'magnum_like'
-
-
-def cluster_tag(uuid: str) -> str:
-    """The tag naming the cluster a stack belongs to."""
-    return 'cluster_uuid=%s' % uuid
-
-
-def stack_name(cluster) -> str:
-    """A stack name derived from the cluster: readable, valid for Heat, and the
-    same every time (so a conductor that died after Heat accepted the stack
-    finds it again instead of creating a second one)."""
-    name = (cluster.name or 'cluster').lower()
-    name = re.sub(r'[_.]', '-', name)
-    name = re.sub(r'[^a-z0-9-]', '', name)[:30].strip('-')
-    if not name or not name[0].isalpha():
-        name = 'c' + name
-    return '%s-%s' % (name, cluster.uuid.split('-')[0])
+# Stack names and tags are written once, in magnum_like/common/heat.py.
+SERVICE_TAG = heat.SERVICE_TAG
+cluster_tag = heat.cluster_tag
+stack_name = heat.stack_name
 
 
 @functools.lru_cache(maxsize=None)

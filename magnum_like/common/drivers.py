@@ -8,6 +8,7 @@ one whose ``provides`` matches ``(server_type, cluster_distro, coe)``.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from oslo_log import log as logging
 import stevedore
@@ -62,6 +63,22 @@ def get_driver_class(name: str):
     if name not in drivers:
         raise exception.ClusterDriverNotSupported(driver_name=name)
     return drivers[name]
+
+
+def driver_for(template: Any) -> Any:
+    """The driver (an instance) that builds clusters of ``template``: its
+    ``driver``, else the one whose ``provides`` matches its type. The API
+    and the conductor both ask this.
+
+    :raises ClusterDriverNotSupported: the template names a driver not installed.
+    :raises ClusterTypeNotSupported: no driver builds its (server_type, os, coe).
+    """
+    name = template.driver or find_by_type(template.server_type, template.cluster_distro,
+                                           template.coe)
+    if name is None:
+        raise exception.ClusterTypeNotSupported(server_type=template.server_type,
+                                                os=template.cluster_distro, coe=template.coe)
+    return get_driver_class(name)()
 
 
 def find_by_type(server_type: str, os_distro: str | None, coe: str) -> str | None:

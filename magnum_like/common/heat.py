@@ -184,8 +184,7 @@ class HeatClient:
     def find_cluster_stack(self, cluster_uuid: str, *, name: str | None = None,
                            extra_tag: str | None = None) -> Any | None:
         """The stack of a cluster (or of one of its node groups), by tag, then by name."""
-        from magnum_like.drivers.heat import driver as heat_driver
-        tags = [heat_driver.SERVICE_TAG, heat_driver.cluster_tag(cluster_uuid)]
+        tags = [SERVICE_TAG, cluster_tag(cluster_uuid)]
         if extra_tag:
             tags.append(extra_tag)
         for stack in self.list_stacks(tags=','.join(tags)):
@@ -238,8 +237,31 @@ class HeatClient:
             stack_id, nested_depth=2, filters={'status': 'FAILED'})))
 
 
+# -- stack names and tags (the one place: drivers, conductor and tracking read these) --
+
+#: Every stack the service creates carries this tag (the conductors list by it).
+SERVICE_TAG = 'magnum_like'
+#: Tag prefix naming the cluster a stack belongs to.
+CLUSTER_TAG_PREFIX = 'cluster_uuid='
 #: Tag prefix of the stacks of non-default node groups.
 NODEGROUP_TAG_PREFIX = 'nodegroup_uuid='
+
+
+def cluster_tag(uuid: str) -> str:
+    """The tag naming the cluster a stack belongs to."""
+    return CLUSTER_TAG_PREFIX + uuid
+
+
+def stack_name(cluster: Any) -> str:
+    """A stack name derived from the cluster: readable, valid for Heat, and the
+    same every time (so a conductor that died after Heat accepted the stack
+    finds it again instead of creating a second one)."""
+    name = (cluster.name or 'cluster').lower()
+    name = re.sub(r'[_.]', '-', name)
+    name = re.sub(r'[^a-z0-9-]', '', name)[:30].strip('-')
+    if not name or not name[0].isalpha():
+        name = 'c' + name
+    return '%s-%s' % (name, cluster.uuid.split('-')[0])
 
 
 def nodegroup_tag(uuid: str) -> str:

@@ -186,15 +186,19 @@ def _generate(context: Any, cluster: Any, fields: set[str], kube_ca: x509.KeyPai
 
 
 def _save(context: Any, cluster_uuid: str, made: dict[str, str],
-          values: dict[str, Any] | None = None) -> None:
+          values: dict[str, Any] | None = None, save: Any = None) -> None:
     try:
-        db.update_cluster(cluster_uuid, dict(values or {}, **made))
+        if save is not None:
+            save(dict(values or {}, **made))
+        else:
+            db.update_cluster(cluster_uuid, dict(values or {}, **made))
     except Exception:
         delete_refs(context, made)
         raise
 
 
-def ensure_cluster_certificates(context: Any, cluster_uuid: str) -> dict[str, str]:
+def ensure_cluster_certificates(context: Any, cluster_uuid: str, *,
+                                save: Any = None) -> dict[str, str]:
     """Give a cluster its CAs and client certificate, unless it has them.
 
     Idempotent: references already on the row are kept and nothing new is
@@ -203,6 +207,9 @@ def ensure_cluster_certificates(context: Any, cluster_uuid: str) -> dict[str, st
 
     :param context: the request context (passed to the cert manager).
     :param cluster_uuid: the cluster.
+    :param save: writes the new references (the conductor's
+        ``ClusterTask.save``, so they are written under its reservation);
+        by default a plain row update.
     :returns: ``{ref column: ref}`` for all four references.
     :raises ClusterNotFound:
     :raises CertificateStorageError: the cert manager failed (nothing is left behind).
@@ -220,7 +227,7 @@ def ensure_cluster_certificates(context: Any, cluster_uuid: str) -> dict[str, st
         kube_ca = x509.KeyPair(stored.certificate, stored.private_key)
     replaced = {f: refs[f] for f in missing if refs[f]}
     made = _generate(context, cluster, missing, kube_ca, _generation(cluster))
-    _save(context, cluster_uuid, made)
+    _save(context, cluster_uuid, made, save=save)
     # A name-derived ref may come back the same after a replacement: keep it.
     delete_refs(context, {f: r for f, r in replaced.items() if r not in made.values()})
     LOG.info('Cluster %s: certificates made (%s)', cluster_uuid, ', '.join(sorted(made)))
@@ -250,7 +257,8 @@ def delete_refs(context: Any, refs: dict[str, str | None] | list[str | None]) ->
         raise failure
 
 
-def delete_cluster_certificates(context: Any, cluster_uuid: str) -> None:
+def delete_cluster_certificates(context: Any, cluster_uuid: str, *,
+                                save: Any = None) -> None:
     """Remove every certificate of a cluster and clear its references.
 
     The references on the row are deleted, then everything stored under the
@@ -258,6 +266,8 @@ def delete_cluster_certificates(context: Any, cluster_uuid: str) -> None:
     may have been storing when it died), which the row may never have
     pointed at.
 
+    :param save: clears the references (the conductor's ``ClusterTask.save``);
+        by default a plain row update.
     :raises ClusterNotFound:
     :raises CertificateStorageError: some could not be deleted; their refs stay on
         the row so a retry finds them (and the names are swept again).
@@ -271,7 +281,11 @@ def delete_cluster_certificates(context: Any, cluster_uuid: str) -> None:
         except exception.MagnumLikeException:
             kept[field] = ref
     if refs:
-        db.update_cluster(cluster_uuid, {f: None for f in refs if f not in kept})
+        cleared = {f: None for f in refs if f not in kept}
+        if save is not None:
+            save(cleared)
+        else:
+            db.update_cluster(cluster_uuid, cleared)
     if kept:
         raise exception.CertificateStorageError(
             backend=_manager().name, reason='could not delete %s' % ', '.join(sorted(kept)))

@@ -16,6 +16,8 @@ Events:
 """
 from __future__ import annotations
 
+import dataclasses
+
 from automaton import machines
 
 CREATE_IN_PROGRESS = 'CREATE_IN_PROGRESS'
@@ -77,9 +79,10 @@ FAIL = 'fail'
 ROLLED_BACK = 'rolled_back'
 ROLLBACK_FAILED_EVENT = 'rollback_failed'
 
-#: Where an update may start: stable, plus a failed or running update (the
-#: autoscaler retries resizes) and a rolled-back one.
-_UPDATABLE = STABLE + (UPDATE_FAILED, UPDATE_IN_PROGRESS, ROLLBACK_FAILED)
+#: Where an update-type operation may be accepted (see :data:`OPERATIONS`),
+#: plus ``UPDATE_IN_PROGRESS`` itself: the API writes that status with the
+#: intent, so the conductor's own ``update`` event is a self-transition.
+_UPDATABLE = STABLE + (UPDATE_FAILED, UPDATE_IN_PROGRESS)
 
 #: (source, event, target): the whole state machine.
 TRANSITIONS: tuple[tuple[str, str, str], ...] = (
@@ -99,19 +102,66 @@ TRANSITIONS: tuple[tuple[str, str, str], ...] = (
     (DELETE_IN_PROGRESS, FAIL, DELETE_FAILED),
 )
 
-#: The in-progress status each operation the API records runs in, and the
-#: event that starts it (and names its CADF action).
-OPERATIONS: dict[str, tuple[str, str]] = {
-    'create': (CREATE, CREATE_IN_PROGRESS),
-    'update': (UPDATE, UPDATE_IN_PROGRESS),
-    'resize': (UPDATE, UPDATE_IN_PROGRESS),
-    'upgrade': (UPDATE, UPDATE_IN_PROGRESS),
-    'nodegroup_create': (UPDATE, UPDATE_IN_PROGRESS),
-    'nodegroup_delete': (UPDATE, UPDATE_IN_PROGRESS),
-    'rotate_ca': (UPDATE, UPDATE_IN_PROGRESS),
-    'rotate_credential': (UPDATE, UPDATE_IN_PROGRESS),
-    'delete': (DELETE, DELETE_IN_PROGRESS),
-}
+
+@dataclasses.dataclass(frozen=True)
+class Operation:
+    """One operation a cluster may undergo: the single place its rules live.
+
+    The API accepts the operation only from ``start_from`` (and, through
+    ``db.start_cluster_operation``, only when no other operation holds the
+    cluster), writes ``in_progress_status`` with the intent, and the conductor
+    then processes ``event`` (a self-transition from ``in_progress_status``).
+    ``tests/unit/conductor/test_states.py`` checks every pair against
+    :data:`TRANSITIONS`.
+    """
+
+    name: str
+    #: The state-machine event that starts it (and names its CADF action).
+    event: str
+    #: The status the cluster has while it runs.
+    in_progress_status: str
+    #: The statuses the API accepts it from (the rest answer 409).
+    start_from: tuple[str, ...]
+    #: What the conductor watches in Heat until the operation ends.
+    watches: str
+    #: It replaces whatever other operation is pending (only ``delete``).
+    preempts: bool = False
+
+
+#: Accepting an update while ``UPDATE_IN_PROGRESS``: Magnum's conductor takes a
+#: resize or a credential rotation then (for autoscaler retries). Here one
+#: operation holds the cluster at a time (the intent is written atomically by
+#: the API and the conductor works from it), so a second change while one runs
+#: is a 409 "busy", as Magnum's API answers an update or upgrade; the caller
+#: retries once the first one is over. ``ROLLBACK_FAILED`` is accepted by no
+#: operation but delete (as in Magnum: the stack is in an unknown shape).
+_RETRYABLE = STABLE + (UPDATE_FAILED,)
+
+_OPERATION_LIST = (
+    Operation('create', CREATE, CREATE_IN_PROGRESS, (), 'the cluster stack (create)'),
+    Operation('update', UPDATE, UPDATE_IN_PROGRESS, STABLE, 'the cluster stack (update)'),
+    Operation('resize', UPDATE, UPDATE_IN_PROGRESS, _RETRYABLE,
+              'the stack holding the node group (update)'),
+    Operation('upgrade', UPDATE, UPDATE_IN_PROGRESS, _RETRYABLE,
+              'the stacks of the upgraded node groups (update)'),
+    Operation('nodegroup_create', UPDATE, UPDATE_IN_PROGRESS, _RETRYABLE,
+              'the new node group stack (create)'),
+    Operation('nodegroup_delete', UPDATE, UPDATE_IN_PROGRESS, _RETRYABLE,
+              'the node group stack (delete)'),
+    Operation('rotate_ca', UPDATE, UPDATE_IN_PROGRESS, STABLE,
+              'the cluster stack (update carrying the new CA)'),
+    Operation('rotate_credential', UPDATE, UPDATE_IN_PROGRESS, _RETRYABLE,
+              'nothing in Heat (the trust is replaced by the conductor)'),
+    # Delete is taken from anywhere but a delete already running (even while
+    # another action runs, which it replaces); DELETE_COMPLETE is transient.
+    Operation('delete', DELETE, DELETE_IN_PROGRESS,
+              tuple(s for s in ALL if s not in (DELETE_IN_PROGRESS, DELETE_COMPLETE)),
+              'the cluster and node group stacks (delete)', preempts=True),
+)
+
+#: Every operation by name: the API's allowed statuses, the database's
+#: conditional update and the conductor's dispatch all read this.
+OPERATIONS: dict[str, Operation] = {op.name: op for op in _OPERATION_LIST}
 
 
 def _build() -> machines.FiniteMachine:

@@ -12,12 +12,14 @@ then the node groups, and sends the CADF notification.
 from __future__ import annotations
 
 import datetime
+import functools
 from typing import Any
 
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
 from magnum_like.common import context as ml_context
+from magnum_like.common import drivers
 from magnum_like.common import exception
 from magnum_like.conductor import db_watch
 from magnum_like.conductor import notifications
@@ -111,6 +113,18 @@ class ClusterTask:
                     self.on_release(self.uuid)
                 except Exception:
                     LOG.exception('Release hook of cluster %s failed', self.uuid)
+
+    @functools.cached_property
+    def template(self) -> Any:
+        """The cluster's template, read once per task (the create, its view and
+        its ending all use it). :raises ClusterTemplateNotFound:"""
+        return db.get_cluster_template_by_uuid(self.db_context, self.cluster.cluster_template_id)
+
+    @functools.cached_property
+    def driver(self) -> Any:
+        """The template's driver (:func:`magnum_like.common.drivers.driver_for`),
+        made once per task. :raises ClusterTypeNotSupported: :raises ClusterDriverNotSupported:"""
+        return drivers.driver_for(self.template)
 
     @property
     def args(self) -> dict:

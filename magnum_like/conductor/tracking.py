@@ -55,7 +55,7 @@ from magnum_like.db import api as db
 
 LOG = logging.getLogger(__name__)
 BINARY = manager.BINARY
-CLUSTER_TAG_PREFIX = 'cluster_uuid='
+CLUSTER_TAG_PREFIX = heat.CLUSTER_TAG_PREFIX
 
 
 class Ring:
@@ -217,12 +217,11 @@ class ClusterEngine:
 
         :raises: the list's error (Forbidden when a global list is refused).
         """
-        from magnum_like.drivers.heat import driver as heat_driver
         if project_id is None:
-            stacks = heat.HeatClient.service().list_stacks(tags=heat_driver.SERVICE_TAG,
+            stacks = heat.HeatClient.service().list_stacks(tags=heat.SERVICE_TAG,
                                                            global_tenant=True)
         else:
-            stacks = heat.HeatClient(project_id).list_stacks(tags=heat_driver.SERVICE_TAG)
+            stacks = heat.HeatClient(project_id).list_stacks(tags=heat.SERVICE_TAG)
         self.stats['stack_lists'] += 1
         by_id = {stack.id: stack for stack in stacks}
         for cluster in clusters:

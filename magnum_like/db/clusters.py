@@ -34,7 +34,6 @@ _USAGE = models.QuotaUsage
 MASTER_ROLE = 'master'
 #: The quota resource clusters count against.
 CLUSTER_RESOURCE = 'Cluster'
-DELETE_IN_PROGRESS = 'DELETE_IN_PROGRESS'
 
 
 # -- clusters ----------------------------------------------------------------
@@ -166,21 +165,26 @@ def create_cluster_with_nodegroups(values: dict[str, Any], nodegroups: list[dict
 
 def start_cluster_operation(uuid: str, *, operation: str, args: dict[str, Any] | None,
                             status: str, deadline: datetime.datetime | None,
-                            allowed_statuses: tuple | list | None = None,
+                            allowed_statuses: tuple | list,
+                            preempts: bool = False,
                             cluster_updates: dict[str, Any] | None = None,
                             nodegroup_updates: dict[str, dict[str, Any]] | None = None,
                             all_nodegroups: dict[str, Any] | None = None,
                             new_nodegroup: dict[str, Any] | None = None) -> bool:
     """Write an operation's intent onto an idle cluster, atomically.
 
-    The cluster row is changed by one conditional ``UPDATE``: it must have no
-    ``operation`` and a status not ending in ``_IN_PROGRESS`` (and, when
-    given, one of ``allowed_statuses``). A ``delete`` is the exception: it is
-    taken from any status but ``DELETE_IN_PROGRESS``, busy or stuck, failed
-    or not, and replaces whatever operation was pending. ``reservation`` is
+    The cluster row is changed by one conditional ``UPDATE``: its status must
+    be one of ``allowed_statuses`` and it must have no ``operation`` (nor, as a
+    guard, a status ending in ``_IN_PROGRESS``). A preempting operation (a
+    ``delete``) is the exception: it replaces whatever other operation was
+    pending, busy or stuck, but not one of its own kind. Both rules come from
+    the caller, which reads ``magnum_like.conductor.states.OPERATIONS`` (the
+    one table; this layer does not import the conductor). ``reservation`` is
     never touched. Node group changes happen in the same transaction.
 
     :param operation: e.g. ``update``, ``resize``, ``delete``, ``nodegroup_create``.
+    :param allowed_statuses: the operation's ``start_from``.
+    :param preempts: the operation's ``preempts``.
     :param args: ``operation_args`` (JSON).
     :param status: the cluster's new status.
     :param deadline: when the operation must be finished (UTC).
@@ -194,18 +198,15 @@ def start_cluster_operation(uuid: str, *, operation: str, args: dict[str, Any] |
     now = timeutils.utcnow()
     try:
         with utils.writer() as session:
-            query = session.query(_CLUSTER).filter(_CLUSTER.uuid == uuid)
-            if operation == 'delete':
+            query = session.query(_CLUSTER).filter(
+                _CLUSTER.uuid == uuid, _CLUSTER.status.in_(list(allowed_statuses)))
+            if preempts:
                 query = query.filter(
-                    sa.or_(_CLUSTER.status.is_(None), _CLUSTER.status != DELETE_IN_PROGRESS),
-                    sa.or_(_CLUSTER.operation.is_(None), _CLUSTER.operation != 'delete'))
+                    sa.or_(_CLUSTER.operation.is_(None), _CLUSTER.operation != operation))
             else:
                 query = query.filter(
                     _CLUSTER.operation.is_(None),
-                    sa.or_(_CLUSTER.status.is_(None),
-                           sa.not_(_CLUSTER.status.endswith('_IN_PROGRESS', autoescape=True))))
-                if allowed_statuses is not None:
-                    query = query.filter(_CLUSTER.status.in_(list(allowed_statuses)))
+                    sa.not_(_CLUSTER.status.endswith('_IN_PROGRESS', autoescape=True)))
             values = dict(cluster_updates or {})
             values.update(operation=operation, operation_args=args, status=status,
                           status_reason=None, deadline=deadline, updated_at=now)

@@ -12,20 +12,10 @@ from magnum_like.api.types import fields
 from magnum_like.common import exception
 from magnum_like.conductor import states
 
-#: Where each operation may start (spec §5.2); ``None``: from any status but a
-#: delete in progress (``db.start_cluster_operation`` has that rule).
-ALLOWED_STATUSES: dict[str, tuple[str, ...] | None] = {
-    'update': states.STABLE,
-    'resize': states.STABLE + (states.UPDATE_FAILED,),
-    'upgrade': states.STABLE + (states.UPDATE_FAILED,),
-    'nodegroup_create': states.STABLE + (states.UPDATE_FAILED,),
-    'nodegroup_delete': states.STABLE + (states.UPDATE_FAILED,),
-    'delete': None,
-    'rotate_ca': states.STABLE,
-    # Magnum also accepts a rotation during UPDATE_IN_PROGRESS; here an update in
-    # progress holds the cluster, so that is a 409 "busy" until it ends.
-    'rotate_credential': states.STABLE + (states.UPDATE_FAILED,),
-}
+#: Where each operation may start (spec §5.2): a view of the one table,
+#: ``states.OPERATIONS`` (its docstring says why UPDATE_IN_PROGRESS is a 409).
+ALLOWED_STATUSES: dict[str, tuple[str, ...]] = {
+    name: op.start_from for name, op in states.OPERATIONS.items()}
 
 
 def invalid(field: str, message: str) -> exception.InvalidParameterValue:

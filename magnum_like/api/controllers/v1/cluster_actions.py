@@ -24,11 +24,6 @@ from magnum_like.conductor import states
 from magnum_like.drivers import base as driver_base
 
 
-def _cluster_module():
-    # cluster.py mounts this controller, so it is imported lazily.
-    from magnum_like.api.controllers.v1 import cluster
-    return cluster
-
 
 def find_nodegroup(nodegroups: list, ident: str | None, *, default_role: str):
     """A node group of the cluster by uuid or name, or its default one of ``default_role``.
@@ -36,7 +31,7 @@ def find_nodegroup(nodegroups: list, ident: str | None, *, default_role: str):
     :raises NodeGroupNotFound:
     """
     if ident is None:
-        return _cluster_module().default_nodegroup(nodegroups, default_role)
+        return ops.default_nodegroup(nodegroups, default_role)
     for ng in nodegroups:
         if ident in (ng.uuid, ng.name):
             return ng
@@ -86,7 +81,6 @@ class ClusterActionsController(rest.RestController):
     def resize(self, cluster_ident, request):
         """Set a node group's size (default: the default worker group)."""
         ctl.require_version('resize', 'resize')
-        clusters = _cluster_module()
         ctl.scope_all_projects('cluster:update_all_projects')
         cluster = ops.find_cluster(cluster_ident)
         ctl.enforce('cluster:resize', ops.owner_target(cluster))
@@ -101,10 +95,10 @@ class ClusterActionsController(rest.RestController):
                                 % (fields.max_nodes(), fields.MAX_NODES_OPTION))
         node_count = request.node_count
         rules.check_node_count(node_count, ctl.version())
-        ngs = clusters.nodegroups_of(cluster.uuid)
+        ngs = ops.nodegroups_of(cluster.uuid)
         nodegroup = find_nodegroup(ngs, request.nodegroup or None, default_role='worker')
-        template = clusters.template_of(cluster)
-        driver = clusters.driver_for(template)
+        template = ops.template_of(cluster)
+        driver = ops.driver_for(template)
         view = driver_base.ClusterView(cluster=cluster, template=template, nodegroups=ngs)
         if nodegroup.role == 'master':
             driver.validate_resize(view, nodegroup, node_count, nodes_to_remove)
@@ -137,7 +131,6 @@ class ClusterActionsController(rest.RestController):
             raise exception.NotSupported(operation='Upgrading a cluster at API version %s (it '
                                                    'needs %s)' % (ctl.version(),
                                                                   microversion.HISTORY['upgrade']))
-        clusters = _cluster_module()
         ctl.scope_all_projects('cluster:upgrade_all_projects')
         cluster = ops.find_cluster(cluster_ident)
         ctl.enforce('cluster:upgrade', ops.owner_target(cluster))
@@ -147,9 +140,9 @@ class ClusterActionsController(rest.RestController):
         max_batch_size = request.max_batch_size
         if max_batch_size is None or max_batch_size is wtypes.Unset:
             max_batch_size = 1
-        ngs = clusters.nodegroups_of(cluster.uuid)
-        template = clusters.template_of(cluster)
-        driver = clusters.driver_for(template)
+        ngs = ops.nodegroups_of(cluster.uuid)
+        template = ops.template_of(cluster)
+        driver = ops.driver_for(template)
         nodegroup = find_nodegroup(ngs, request.nodegroup or None,
                                    default_role=driver.upgrade_default_role)
         if not nodegroup.is_default and new_template.uuid != cluster.cluster_template_id:

@@ -19,8 +19,11 @@ from magnum_like import conf as ml_conf
 from magnum_like.api.controllers import base as ctl
 from magnum_like.api.validation import cluster as rules
 from magnum_like.common import context as ml_context
+from magnum_like.common import drivers
+from magnum_like.common import exception
 from magnum_like.conductor import states
 from magnum_like.db import api as db
+from magnum_like.db import models
 
 CONF = ml_conf.CONF
 LOG = logging.getLogger(__name__)
@@ -47,6 +50,31 @@ def owner_target(cluster: Any) -> dict:
     return {'project_id': cluster.project_id, 'user_id': getattr(cluster, 'user_id', None)}
 
 
+# -- shared by the cluster, action and node group controllers --
+
+def nodegroups_of(cluster_uuid: str) -> list[models.NodeGroup]:
+    """Every node group of a cluster the caller already may see."""
+    return db.get_nodegroups_by_cluster([cluster_uuid])[cluster_uuid]
+
+
+def default_nodegroup(nodegroups: list, role: str) -> models.NodeGroup:
+    """The default master or worker node group. :raises NodeGroupNotFound:"""
+    for ng in nodegroups:
+        if ng.is_default and (ng.role == 'master') == (role == 'master'):
+            return ng
+    raise exception.NodeGroupNotFound(nodegroup='default-%s' % role)
+
+
+def template_of(cluster: Any) -> models.ClusterTemplate:
+    """A cluster's template, whoever owns it (clusters keep using hidden templates)."""
+    return db.get_cluster_template_by_uuid(ml_context.get_admin_context(),
+                                           cluster.cluster_template_id)
+
+
+#: The driver of a template (one function for the API and the conductor).
+driver_for = drivers.driver_for
+
+
 def deadline(minutes: int | None) -> datetime.datetime:
     """When an operation starting now must be over (UTC): ``minutes`` from now (a
     create's ``create_timeout``), else ``[conductor] operation_timeout``."""
@@ -69,11 +97,12 @@ def start_operation(cluster: Any, operation: str, *, nudge: bool = True,
     # node groups, delete) gets the operator's operation_timeout; only a cluster
     # create has its own create_timeout (set by the create itself).
     kwargs.setdefault('deadline', deadline(CONF.conductor.operation_timeout))
-    kwargs.setdefault('status', states.UPDATE_IN_PROGRESS)
+    rule = states.OPERATIONS[operation]
+    kwargs.setdefault('status', rule.in_progress_status)
     kwargs.setdefault('args', {})
     started = db.start_cluster_operation(
-        cluster.uuid, operation=operation,
-        allowed_statuses=rules.ALLOWED_STATUSES.get(operation), **kwargs)
+        cluster.uuid, operation=operation, allowed_statuses=rules.ALLOWED_STATUSES[operation],
+        preempts=rule.preempts, **kwargs)
     if not started:
         current = db.get_cluster_by_uuid(ml_context.get_admin_context(), cluster.uuid)
         raise rules.refuse_busy(current, operation)

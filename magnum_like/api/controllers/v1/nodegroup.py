@@ -36,11 +36,6 @@ SORT_KEYS = ('id', 'uuid', 'name', 'node_count', 'role', 'is_default', 'flavor_i
              'status', 'min_node_count', 'max_node_count', 'created_at', 'updated_at')
 
 
-def _clusters():
-    # cluster.py mounts this controller, so it is imported lazily.
-    from magnum_like.api.controllers.v1 import cluster
-    return cluster
-
 
 def _find_cluster(ident: str, all_projects_rule: str):
     ctl.require_version('nodegroups', 'nodegroups')
@@ -137,7 +132,6 @@ class NodeGroupController(rest.RestController):
                          status_code=202)
     def post(self, cluster_ident, nodegroup):
         """Accept a new node group: written CREATE_IN_PROGRESS on an idle cluster."""
-        clusters = _clusters()
         cluster = _find_cluster(cluster_ident, 'cluster:update_all_projects')
         ctl.enforce('nodegroup:create', ops.owner_target(cluster))
         given = {k: v for k, v in nodegroup.as_dict().items() if v is not None}
@@ -148,7 +142,7 @@ class NodeGroupController(rest.RestController):
             raise exception.CreateMasterNodeGroup()
         if not cluster.api_address:
             raise exception.ClusterAPIAddressUnavailable(cluster=cluster.name or cluster.uuid)
-        ngs = clusters.nodegroups_of(cluster.uuid)
+        ngs = ops.nodegroups_of(cluster.uuid)
         if any(ng.name == given['name'] for ng in ngs):
             raise exception.NodeGroupAlreadyExists(name=given['name'], cluster_id=cluster.uuid)
         node_count = given.get('node_count', 1)
@@ -157,7 +151,7 @@ class NodeGroupController(rest.RestController):
         rules.check_bounds(node_count=node_count, min_count=min_count, max_count=max_count,
                            what='node group')
         rules.check_cluster_size(sum(ng.node_count or 0 for ng in ngs) + node_count)
-        template = clusters.template_of(cluster)
+        template = ops.template_of(cluster)
         values = {
             'uuid': uuidutils.generate_uuid(), 'name': given['name'], 'role': role,
             'project_id': cluster.project_id, 'is_default': False,
@@ -175,7 +169,7 @@ class NodeGroupController(rest.RestController):
         _check_cloud(given, values['labels'])
         # What the driver would refuse to build (e.g. bad label values) is a 400 now.
         view = driver_base.ClusterView(cluster=cluster, template=template, nodegroups=ngs)
-        clusters.driver_for(template).validate_nodegroup(view, models.NodeGroup(**values))
+        ops.driver_for(template).validate_nodegroup(view, models.NodeGroup(**values))
         ops.start_operation(cluster, 'nodegroup_create', args={'nodegroup': values['uuid']},
                                  new_nodegroup=values)
         return _view(_find_nodegroup(cluster.uuid, values['uuid']), cluster)
