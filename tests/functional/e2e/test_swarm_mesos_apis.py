@@ -130,6 +130,8 @@ def test_swarm_mode_docker_api_with_the_docker_sdk(dev, tmp_path, monkeypatch):
     fresh = docker.from_env(environment=_config(dev, 'sw', tmp_path / 'rotated'))
     assert _until(lambda: _roles(fresh), 'the Docker API with the new CA') == \
         ['manager', 'worker']
+    # The nodes were rebuilt against the new CA: new servers.
+    assert not {n.id for n in after} & {n.id for n in fresh.nodes.list()}
     stale = docker.DockerClient(
         base_url=env['DOCKER_HOST'].replace('tcp://', 'https://'), version='1.43',
         timeout=10, tls=docker.tls.TLSConfig(
@@ -151,6 +153,7 @@ def test_swarm_mode_docker_api_with_the_docker_sdk(dev, tmp_path, monkeypatch):
             return True
         return False
     _until(closed, 'the Docker API closes with the cluster')
+    assert cluster['uuid'] not in dev.state()['clusters']
 
 
 def test_mesos_master_and_marathon(dev):
@@ -200,3 +203,4 @@ def test_mesos_master_and_marathon(dev):
             return True
         return False
     _until(closed, 'the Mesos master closes with the cluster')
+    assert cluster['uuid'] not in dev.state()['clusters']
