@@ -54,6 +54,11 @@ def _config(dev: Dev, cluster: str, directory) -> dict[str, str]:
                               '--output-certs'))
 
 
+def _roles(client) -> list[str]:
+    """``docker node ls``'s ROLE column, sorted."""
+    return sorted(n.attrs['Spec']['Role'] for n in client.nodes.list())
+
+
 def test_swarm_mode_docker_api_with_the_docker_sdk(dev, tmp_path, monkeypatch):
     # requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override the CA the Docker
     # SDK sets on its session (docker-py trusts DOCKER_CERT_PATH/ca.pem only
@@ -95,6 +100,49 @@ def test_swarm_mode_docker_api_with_the_docker_sdk(dev, tmp_path, monkeypatch):
         foreign.info()
     assert 'SSL' in repr(exc.value) or 'Connection' in repr(exc.value)
 
+    # Resize: workers appear and go.
+    dev.ok('coe', 'cluster', 'resize', 'sw', '3')
+    assert dev.wait('sw')['status'] == 'UPDATE_COMPLETE'
+    assert _roles(client) == ['manager', 'worker', 'worker', 'worker']
+    dev.ok('coe', 'cluster', 'resize', 'sw', '1')
+    assert dev.wait('sw')['status'] == 'UPDATE_COMPLETE'
+    assert _roles(client) == ['manager', 'worker']
+
+    # Upgrade (README "Drivers"): the workers are replaced on the new engine,
+    # the managers are kept (a new first manager would start a new swarm).
+    before = {n.id: n.attrs['Spec']['Role'] for n in client.nodes.list()}
+    _template(dev, 'swarm-new', 'swarm-mode', '--labels', 'docker_version=24.0.7')
+    dev.ok('coe', 'cluster', 'upgrade', 'sw', 'swarm-new')
+    assert dev.wait('sw')['status'] == 'UPDATE_COMPLETE'
+    after = client.nodes.list()
+    managers = {n.id for n in after if n.attrs['Spec']['Role'] == 'manager'}
+    workers = [n for n in after if n.attrs['Spec']['Role'] == 'worker']
+    assert managers == {i for i, role in before.items() if role == 'manager'}
+    assert len(workers) == 1 and workers[0].id not in before
+    assert workers[0].attrs['Description']['Engine']['EngineVersion'] == '24.0.7'
+    assert workers[0].id in {s['id'] for s in dev.servers()}
+    assert dev.wait('sw')['cluster_template_id'] == dev.json(
+        'coe', 'cluster', 'template', 'show', 'swarm-new')['uuid']
+
+    # CA rotation: the old client certificate is refused, a new config works.
+    dev.ok('coe', 'ca', 'rotate', 'sw')
+    assert dev.wait('sw')['status'] == 'UPDATE_COMPLETE'
+    fresh = docker.from_env(environment=_config(dev, 'sw', tmp_path / 'rotated'))
+    assert _until(lambda: _roles(fresh), 'the Docker API with the new CA') == \
+        ['manager', 'worker']
+    # The nodes were rebuilt against the new CA: new servers.
+    assert not {n.id for n in after} & {n.id for n in fresh.nodes.list()}
+    stale = docker.DockerClient(
+        base_url=env['DOCKER_HOST'].replace('tcp://', 'https://'), version='1.43',
+        timeout=10, tls=docker.tls.TLSConfig(
+            client_cert=(env['DOCKER_CERT_PATH'] + '/cert.pem',
+                         env['DOCKER_CERT_PATH'] + '/key.pem'),
+            ca_cert=str(tmp_path / 'rotated' / 'ca.pem'), verify=True))
+    with pytest.raises(Exception) as exc:  # noqa: B017 - requests' SSLError/ConnectionError
+        stale.info()
+    assert 'SSL' in repr(exc.value) or 'Connection' in repr(exc.value)
+    client = fresh
+
     dev.ok('coe', 'cluster', 'delete', 'sw')
     assert dev.wait('sw')['status'] == 'NOT_FOUND'
 
@@ -105,6 +153,7 @@ def test_swarm_mode_docker_api_with_the_docker_sdk(dev, tmp_path, monkeypatch):
             return True
         return False
     _until(closed, 'the Docker API closes with the cluster')
+    assert cluster['uuid'] not in dev.state()['clusters']
 
 
 def test_mesos_master_and_marathon(dev):
@@ -125,3 +174,33 @@ def test_mesos_master_and_marathon(dev):
     assert state['activated_slaves'] == 2 and len(state['slaves']) == 2
     assert get(8080, '/v2/info')['name'] == 'marathon'
     assert get(8080, '/v2/apps') == {'apps': []}
+
+    # Resize: the master's agents follow.
+    dev.ok('coe', 'cluster', 'resize', 'ms', '3')
+    assert dev.wait('ms')['status'] == 'UPDATE_COMPLETE'
+    assert len(get(5050, '/state')['slaves']) == 3
+    dev.ok('coe', 'cluster', 'resize', 'ms', '1')
+    assert dev.wait('ms')['status'] == 'UPDATE_COMPLETE'
+    state = get(5050, '/state')
+    assert state['activated_slaves'] == 1 and len(state['slaves']) == 1
+
+    # Upgrade: the master reports the new MESOS_TAG, the agent is a new server.
+    agents = {a['id'] for a in state['slaves']}
+    _template(dev, 'mesos-new', 'mesos', '--labels', 'mesos_tag=1.10.0')
+    dev.ok('coe', 'cluster', 'upgrade', 'ms', 'mesos-new')
+    assert dev.wait('ms')['status'] == 'UPDATE_COMPLETE'
+    state = _until(lambda: get(5050, '/state'), 'the Mesos master after the upgrade')
+    assert state['version'] == '1.10.0'
+    assert len(state['slaves']) == 1 and not agents & {a['id'] for a in state['slaves']}
+
+    dev.ok('coe', 'cluster', 'delete', 'ms')
+    assert dev.wait('ms')['status'] == 'NOT_FOUND'
+
+    def closed() -> bool:
+        try:
+            get(5050, '/state')
+        except OSError:  # refused is what we wait for
+            return True
+        return False
+    _until(closed, 'the Mesos master closes with the cluster')
+    assert cluster['uuid'] not in dev.state()['clusters']
