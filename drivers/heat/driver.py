@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from magnum_like.common import exception
 from magnum_like.common import heat
+from magnum_like.common import nodes as ml_nodes
 from magnum_like.drivers import base
 from magnum_like.drivers.heat import mapping
 
@@ -124,18 +125,6 @@ class TemplateDefinition:
         return {}
 
 
-def _flat(value: Any) -> list:
-    """An output value as a flat list, keeping positions (empties included)."""
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        return [value]
-    flat: list = []
-    for item in value:
-        flat.extend(item if isinstance(item, list) else [item])
-    return flat
-
-
 def resolve_nodes(outputs: dict, nodes: list[str], address_outputs: tuple[str, ...],
                   ids_output: str) -> list[str]:
     """``nodes`` with every IP address replaced by the server id of the worker
@@ -143,10 +132,10 @@ def resolve_nodes(outputs: dict, nodes: list[str], address_outputs: tuple[str, .
 
     :raises InvalidParameterValue: an address no worker has.
     """
-    ids = [str(i) for i in _flat(outputs.get(ids_output))]
+    ids = [str(i) for i in ml_nodes.flat(outputs.get(ids_output))]
     by_address: dict[str, str] = {}
     for name in address_outputs:
-        addresses = _flat(outputs.get(name))
+        addresses = ml_nodes.flat(outputs.get(name))
         if len(addresses) != len(ids):
             continue
         for address, server_id in zip(addresses, ids):

@@ -41,7 +41,8 @@ def _sorted_indexes(names: Any) -> list[str]:
     return sorted(names, key=lambda n: (0, int(n), '') if str(n).isdigit() else (1, 0, str(n)))
 
 
-def _flat(value: Any) -> list:
+def flat(value: Any) -> list:
+    """A Heat output value as a flat list, keeping positions (empties included)."""
     if value is None:
         return []
     if not isinstance(value, list):
@@ -100,7 +101,7 @@ def group_members(resources: list[Any], group: str, outputs: dict | None = None,
                     names |= _server_names(res)
         result.append(Member(index=str(index), names=names))
     for name in address_outputs:
-        addresses = _flat((outputs or {}).get(name))
+        addresses = flat((outputs or {}).get(name))
         if len(addresses) == len(result):
             for member, address in zip(result, addresses):
                 if address:
