@@ -546,7 +546,7 @@ class TestCloudChecks:
         ('external_network_id', 'no-such-net'),
         ('fixed_network', 'no-such-net'),
         ('fixed_subnet', 'no-such-subnet'),
-        ('image_id', str(uuid.uuid4())),
+        ('image_id', '9fddfdf3-73f9-4c33-a169-000000000549'),
     ])
     def test_unknown_resource_is_400_naming_it(self, admin, field, value):
         assert_error(admin.post(CT, body(**{field: value})), 400, value)

@@ -153,7 +153,7 @@ def test_create_invalid_field_is_400_naming_it(member, world, field, value):
 
 
 @pytest.mark.parametrize('field, value', [
-    ('hostcluster_id', 'missing'), ('hostcluster_id', str(uuid.uuid4())),
+    ('hostcluster_id', 'missing'), ('hostcluster_id', '9fddfdf3-73f9-4c33-a169-000000000156'),
     ('hostcluster_id', 'theirs'), ('member_ids', ['missing']), ('member_ids', ['theirs']),
 ])
 def test_create_with_a_cluster_not_visible_is_404_naming_it(member, world, field, value):
@@ -234,7 +234,7 @@ def test_create_mandatory_fields(member, world, missing, how):
 
 
 @pytest.mark.parametrize('field, value', [
-    ('uuid', str(uuid.uuid4())), ('status', 'CREATE_COMPLETE'), ('status_reason', 'x'),
+    ('uuid', '9fddfdf3-73f9-4c33-a169-000000000237'), ('status', 'CREATE_COMPLETE'), ('status_reason', 'x'),
     ('links', []), ('created_at', '2020-01-01T00:00:00'), ('project_id', 'project-b'),
     ('colour', 'blue'), ('hostcluster', 'host'),
 ])
@@ -533,7 +533,7 @@ def test_patch_properties(member, fed, ops, expected):
     ([{'op': 'replace', 'path': '/name', 'value': 'x'}], '/name'),
     ([{'op': 'replace', 'path': '/hostcluster_id', 'value': 'a'}], '/hostcluster_id'),
     ([{'op': 'replace', 'path': '/status', 'value': 'x'}], '/status'),
-    ([{'op': 'replace', 'path': '/uuid', 'value': str(uuid.uuid4())}], '/uuid'),
+    ([{'op': 'replace', 'path': '/uuid', 'value': '9fddfdf3-73f9-4c33-a169-000000000536'}], '/uuid'),
     ([{'op': 'replace', 'path': '/project_id', 'value': 'x'}], '/project_id'),
     ([{'op': 'replace', 'path': '/colour', 'value': 'x'}], '/colour'),
     ([{'op': 'add', 'path': '/member_ids/-', 'value': 'a'}], '/member_ids/-'),

@@ -11,7 +11,6 @@ no row behind. Cloud checks are off (the simulator is not involved).
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 
@@ -186,7 +185,7 @@ PATCH_BODIES = [
     [{'op': 'replace', 'path': '/coe', 'value': None}],
     [{'op': 'replace', 'path': '/image_id', 'value': None}],
     [{'op': 'replace', 'path': '/name', 'value': 'ok'}, {'op': 'replace', 'path': '/uuid',
-                                                         'value': str(uuid.uuid4())}],
+                                                         'value': '5d1f7c1e-0000-4000-8000-0000000000a3'}],
     [{'op': 'replace', 'path': '/name', 'value': 'ok'}, {'op': 'bogus', 'path': '/tags'}],
     [{'op': 'replace', 'path': '/tags', 'value': 'ok'},
      {'op': 'replace', 'path': '/apiserver_port', 'value': 'x'}],
@@ -268,7 +267,8 @@ def test_wrong_methods_are_405(admin, template, method, path):
 
 
 IDENTS = ['%00', 'a%00b', '%FF%FE', 'x' * 5000, '%E2%98%83', "'; DROP TABLE cluster_template;--",
-          '%2E%2E', '%20', str(uuid.uuid4()), str(uuid.uuid4()).upper(), '12345', '*', '%25']
+          '%2E%2E', '%20', '5d1f7c1e-0000-4000-8000-0000000000a4',
+          '5D1F7C1E-0000-4000-8000-0000000000A2', '12345', '*', '%25']
 
 
 @pytest.mark.parametrize('ident', IDENTS, ids=ids(IDENTS))
@@ -284,7 +284,7 @@ def test_odd_identifiers(admin, template, ident, method):
 
 BAD_QUERIES = ['limit=abc', 'limit=', 'limit=1.5', 'limit=0', 'limit=-1', 'limit=1e3',
                'limit=%00', 'limit=1&limit=2', 'marker=nope', 'marker=%00',
-               'marker=' + str(uuid.uuid4()), 'marker=' + 'x' * 5000, 'sort_key=nope',
+               'marker=' + '5d1f7c1e-0000-4000-8000-0000000000a5', 'marker=' + 'x' * 5000, 'sort_key=nope',
                'sort_key=labels', 'sort_key=id;DROP', 'sort_key=%00', 'sort_dir=up',
                'sort_dir=%00', 'sort_dir=asc%3B', 'foo=bar', 'limit=%FF', 'detail=1',
                'sort_key=trustee_password',
@@ -441,10 +441,10 @@ def fed_unchanged(admin, before, federation):
 FED_CREATE_CASES = (
     [(f, v) for f in ('name', 'hostcluster_id') for v in WRONG_FOR_STRING + ['', 'x' * 100000]]
     + [('name', v) for v in ('x' * 243, '1abc', 'a b', '-a', 'naïve')]
-    + [('hostcluster_id', v) for v in ('x' * 256, 'missing', str(uuid.uuid4()), '%00')]
+    + [('hostcluster_id', v) for v in ('x' * 256, 'missing', '5d1f7c1e-0000-4000-8000-0000000000a6', '%00')]
     + [('member_ids', v) for v in ('m1', 1, True, {}, {'a': 'b'}, [1], [''], [None], [[]],
                                    [{}], ['m1', 'm1'], ['missing'], ['x' * 256],
-                                   ['m1'] * 1001, [str(uuid.uuid4())])]
+                                   ['m1'] * 1001, ['5d1f7c1e-0000-4000-8000-0000000000a7'])]
     + [('properties', v) for v in WRONG_FOR_LABELS]
     + [('properties', v) for v in ({}, {'dns-zone': ''}, {'dns-zone': ' '}, {'dns-zone': 1},
                                    {'dns-zone': None}, {'dns-zone': []}, {'dns-zone': True},
@@ -496,7 +496,7 @@ FED_PATCH_BODIES = PATCH_BODIES + [
     [{'op': 'add', 'path': '/member_ids'}],
     [{'op': 'remove', 'path': '/member_ids'}],
     [{'op': 'remove', 'path': '/member_ids', 'value': 'host'}],
-    [{'op': 'remove', 'path': '/member_ids', 'value': str(uuid.uuid4())}],
+    [{'op': 'remove', 'path': '/member_ids', 'value': '5d1f7c1e-0000-4000-8000-00000000f00d'}],
     [{'op': 'remove', 'path': '/member_ids/0'}],
     [{'op': 'replace', 'path': '/member_ids', 'value': 'host'}],
     [{'op': 'replace', 'path': '/member_ids', 'value': ['host', 'host']}],
