@@ -8,6 +8,7 @@ the catalog, as users do.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -65,7 +66,14 @@ def api(tmp_path_factory, keystone):
     resp = admin.put(ks + '/projects/%s/users/%s/roles/%s' % (
         project['project']['id'], user['user']['id'], roles[0]['id']), raise_exc=False)
     assert resp.status_code in (200, 204), resp.text
+    with _serve(tmp, port, ks) as facts:
+        yield facts
 
+
+@contextlib.contextmanager
+def _serve(tmp, port, ks, authtoken_extra=()):
+    """``magnum-like-api`` in keystone mode on ``port`` until the block ends."""
+    url = 'http://127.0.0.1:%d' % port
     config = tmp / 'magnum_like.conf'
     config.write_text('\n'.join([
         '[DEFAULT]', 'state_path = %s' % tmp, 'log_file = %s' % (tmp / 'api.log'),
@@ -78,7 +86,7 @@ def api(tmp_path_factory, keystone):
         'auth_type = password', 'username = admin',
         'password = %s' % keystone_fixture.ADMIN_PASSWORD, 'project_name = admin',
         'user_domain_id = default', 'project_domain_id = default',
-        'service_token_roles_required = false',
+        'service_token_roles_required = false', *authtoken_extra,
         # Trusts are on with Keystone: the API refuses to start without these.
         '[keystone_auth]', 'auth_type = password', 'auth_url = %s' % ks, 'username = admin',
         'password = %s' % keystone_fixture.ADMIN_PASSWORD, 'project_name = admin',
@@ -103,9 +111,11 @@ def api(tmp_path_factory, keystone):
                 pytest.fail('magnum-like-api did not start:\n%s'
                             % proc.stdout.read().decode(errors='replace'))
             time.sleep(0.1)
-    yield {'url': url, 'keystone': ks, 'log': tmp / 'api.log'}
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(30)
+    try:
+        yield {'url': url, 'keystone': ks, 'log': tmp / 'api.log'}
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
 
 
 def _token(keystone_url: str, user: str, password: str, project: str) -> str:
@@ -167,3 +177,16 @@ def test_openstack_client_with_password_and_catalog(api):
                         'list', '-f', 'json')
     assert listed.returncode == 0, listed.stderr
     assert 'via-osc' in [t['name'] for t in json.loads(listed.stdout)]
+
+
+def test_identity_endpoint_missing_from_the_catalog_is_503(tmp_path, keystone, api):
+    """keystonemiddleware finds no identity endpoint for its region: the API answers
+    503 naming Keystone and the options to check, not a 500."""
+    with _serve(tmp_path, _free_port(), keystone.url, ('region_name = Nowhere',)) as other:
+        token = _token(api['keystone'], 'bob', PASSWORD, 'tenant-b')
+        resp = requests.get(other['url'] + '/v1/clustertemplates', timeout=30,
+                            headers={'X-Auth-Token': token})
+        assert resp.status_code == 503, resp.text
+        error = resp.json()['errors'][0]
+        assert error['status'] == 503 and 'Keystone' in error['detail'], error
+        assert resp.headers.get('Retry-After')
