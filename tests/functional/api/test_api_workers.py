@@ -17,9 +17,10 @@ import time
 import pytest
 import requests
 
-from tests.functional.api.test_osc_e2e import API
-from tests.functional.api.test_osc_e2e import DB_MANAGE
-from tests.functional.api.test_osc_e2e import _free_port
+from tests.fixtures.processes import API
+from tests.fixtures.processes import DB_MANAGE
+from tests.fixtures.processes import free_port as _free_port
+from tests.fixtures.processes import wait_for as _wait
 
 HEADERS = {'X-Project-Id': 'p', 'X-User-Id': 'u', 'X-Roles': 'reader',
            'Connection': 'close'}
@@ -55,16 +56,6 @@ def _answering_pid(url: str) -> int:
     resp = requests.get(url + '/v1/clustertemplates', headers=HEADERS, timeout=10)
     assert resp.status_code == 200, resp.text
     return int(re.search(r'pid (\d+)', resp.headers['Server']).group(1))
-
-
-def _wait(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError('timed out waiting for %s' % what)
 
 
 def test_two_workers_share_the_port_and_a_dead_one_is_replaced(tmp_path):

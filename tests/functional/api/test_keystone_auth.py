@@ -11,27 +11,19 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
 
 from magnum_like.common import crypto
 from tests.fixtures import keystone as keystone_fixture
+from tests.fixtures import processes
 from tests.fixtures.cli import openstack_env
 
 BIN = os.path.dirname(sys.executable)
 PASSWORD = 'member-secret'
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope='module')
@@ -45,7 +37,7 @@ def keystone():
 def api(tmp_path_factory, keystone):
     """The API in keystone mode, in the catalog, plus a member of another project."""
     tmp = tmp_path_factory.mktemp('ks')
-    port = _free_port()
+    port = processes.free_port()
     url = 'http://127.0.0.1:%d' % port
     admin = keystone.admin_session()
     ks = keystone.url
@@ -95,27 +87,12 @@ def _serve(tmp, port, ks, authtoken_extra=()):
         'trustee_domain_admin_password = %s' % keystone_fixture.ADMIN_PASSWORD,
         'trustee_password_encryption_key = %s' % crypto.generate_key(),
     ]) + '\n')
-    subprocess.run([os.path.join(BIN, 'magnum-like-db-manage'), '--config-file', str(config),
-                    'upgrade'], check=True, capture_output=True, timeout=120, cwd='/')
-    proc = subprocess.Popen([os.path.join(BIN, 'magnum-like-api'), '--config-file',
-                             str(config)], cwd='/', stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(url + '/', timeout=1)
-            break
-        except (requests.ConnectionError, requests.Timeout):  # bound socket, worker not yet serving
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail('magnum-like-api did not start:\n%s'
-                            % proc.stdout.read().decode(errors='replace'))
-            time.sleep(0.1)
+    processes.db_upgrade(config)
+    proc = processes.start_api(config, url, timeout=30)
     try:
         yield {'url': url, 'keystone': ks, 'log': tmp / 'api.log'}
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(30)
+        processes.stop(proc)
 
 
 def _token(keystone_url: str, user: str, password: str, project: str) -> str:
@@ -182,7 +159,7 @@ def test_openstack_client_with_password_and_catalog(api):
 def test_identity_endpoint_missing_from_the_catalog_is_503(tmp_path, keystone, api):
     """keystonemiddleware finds no identity endpoint for its region: the API answers
     503 naming Keystone and the options to check, not a 500."""
-    with _serve(tmp_path, _free_port(), keystone.url, ('region_name = Nowhere',)) as other:
+    with _serve(tmp_path, processes.free_port(), keystone.url, ('region_name = Nowhere',)) as other:
         token = _token(api['keystone'], 'bob', PASSWORD, 'tenant-b')
         resp = requests.get(other['url'] + '/v1/clustertemplates', timeout=30,
                             headers={'X-Auth-Token': token})

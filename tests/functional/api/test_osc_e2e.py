@@ -11,27 +11,17 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 
 import pytest
 import requests
 
 from tests.fixtures import cloud as cloud_fixture
+from tests.fixtures import processes
 from tests.fixtures.cli import openstack_env
 
-BIN = os.path.dirname(sys.executable)
-API = os.path.join(BIN, 'magnum-like-api')
-DB_MANAGE = os.path.join(BIN, 'magnum-like-db-manage')
+BIN = processes.BIN
 OPENSTACK = os.path.join(BIN, 'openstack')
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope='module')
@@ -44,7 +34,7 @@ def cloud():
 @pytest.fixture(scope='module')
 def api_process(tmp_path_factory, cloud):
     tmp = tmp_path_factory.mktemp('osc')
-    port = _free_port()
+    port = processes.free_port()
     config = tmp / 'magnum_like.conf'
     config.write_text('\n'.join([
         '[DEFAULT]', 'state_path = %s' % tmp, 'log_file = %s' % (tmp / 'api.log'),
@@ -55,22 +45,9 @@ def api_process(tmp_path_factory, cloud):
         '[nova_client]', 'endpoint_override = %s/compute/v2.1' % cloud.url,
         '[neutron_client]', 'endpoint_override = %s/network' % cloud.url,
     ]) + '\n')
-    subprocess.run([DB_MANAGE, '--config-file', str(config), 'upgrade'], check=True,
-                   capture_output=True, timeout=120, cwd='/')
-    proc = subprocess.Popen([API, '--config-file', str(config)], cwd='/',
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = 'http://127.0.0.1:%d' % port
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(url + '/', timeout=1)
-            break
-        except (requests.ConnectionError, requests.Timeout):  # bound socket, worker not yet serving
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                out = proc.stdout.read().decode(errors='replace')
-                pytest.fail('magnum-like-api did not start:\n%s' % out)
-            time.sleep(0.1)
+    processes.db_upgrade(config)
+    proc = processes.start_api(config, url, timeout=30)
     proc.url = url
     proc.log = tmp / 'api.log'
     yield proc
@@ -176,7 +153,7 @@ def test_zz_stops_cleanly_on_sigterm(api_process):
     except subprocess.TimeoutExpired:
         api_process.kill()
         pytest.fail('magnum-like-api did not stop within 20 s of SIGTERM')
-    assert code == 0, api_process.stdout.read().decode(errors='replace')
+    assert code == 0, processes.output(api_process)
     log = api_process.log.read_text()
     assert 'Traceback' not in log, log[-3000:]
     with pytest.raises(requests.ConnectionError):

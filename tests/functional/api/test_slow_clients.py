@@ -13,13 +13,14 @@ from __future__ import annotations
 import math
 import os
 import socket
-import subprocess
 import sys
 import threading
 import time
 
 import pytest
 import requests
+
+from tests.fixtures import processes
 
 BIN = os.path.dirname(sys.executable)
 CLIENT_TIMEOUT = 3
@@ -29,16 +30,10 @@ SHORT, CHUNKED, TRICKLE = 8, 8, 4
 SLACK = 10
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope='module')
 def api(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('slow')
-    port = _free_port()
+    port = processes.free_port()
     config = tmp / 'magnum_like.conf'
     config.write_text('\n'.join([
         '[DEFAULT]', 'state_path = %s' % tmp, 'log_file = %s' % (tmp / 'api.log'),
@@ -47,23 +42,11 @@ def api(tmp_path_factory):
         '[database]', 'connection = sqlite:///%s' % (tmp / 'api.sqlite'),
         '[cluster_template]', 'validate_cloud_resources = false',
     ]) + '\n')
-    subprocess.run([os.path.join(BIN, 'magnum-like-db-manage'), '--config-file', str(config),
-                    'upgrade'], check=True, capture_output=True, timeout=120, cwd='/')
-    proc = subprocess.Popen([os.path.join(BIN, 'magnum-like-api'), '--config-file',
-                             str(config)], cwd='/', stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
     url = 'http://127.0.0.1:%d' % port
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            requests.get(url + '/', timeout=2)
-            break
-        except (requests.ConnectionError, requests.Timeout):  # bound socket, worker not yet serving
-            assert proc.poll() is None and time.monotonic() < deadline, 'API did not start'
-            time.sleep(0.1)
+    processes.db_upgrade(config)
+    proc = processes.start_api(config, url)
     yield url, port
-    proc.terminate()
-    proc.wait(30)
+    processes.stop(proc)
 
 
 HEAD = ('POST /v1/clustertemplates HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'
