@@ -36,6 +36,12 @@ import sys
 import threading
 from typing import Any
 
+from oslo_log import log as logging
+
+from magnum_like.pki import x509
+
+LOG = logging.getLogger(__name__)
+
 #: Seconds a caller waits for a key from the workers before making it itself.
 WAIT = 60.0
 
@@ -240,7 +246,6 @@ def install(conf: Any) -> None:
     Does nothing when ``[conductor] keygen_processes`` is 0.
     """
     global _POOL, _USERS
-    from magnum_like.pki import x509
     if conf.conductor.keygen_processes <= 0:
         return
     with _LOCK:
@@ -254,7 +259,6 @@ def install(conf: Any) -> None:
 def uninstall() -> None:
     """Undo one :func:`install`; the last one stops the workers."""
     global _POOL, _USERS
-    from magnum_like.pki import x509
     with _LOCK:
         if _USERS == 0:
             return
@@ -272,6 +276,5 @@ def _source(kind: tuple) -> Any:
     try:
         return pool.get(kind)
     except RuntimeError as error:
-        from oslo_log import log as logging
-        logging.getLogger(__name__).warning('Generating a key in-process: %s', error)
+        LOG.warning('Generating a key in-process: %s', error)
         return None

@@ -14,6 +14,7 @@ import pytest
 
 from magnum_like.pki import cert_manager
 from magnum_like.common import context as ml_context
+from magnum_like.common import exception
 from magnum_like.pki import x509
 from magnum_like.pki import certificates
 from magnum_like import conf as ml_conf
@@ -70,6 +71,23 @@ def test_stored_ca_without_row_pointer_is_adopted(backend, simulator, monkeypatc
     assert manager.get_cert(_ctx(), refs['ca_cert_ref']).private_key
 
     helpers.delete_all(_ctx(), cluster.uuid)
+    assert _stored(backend, simulator) == []
+
+
+def test_a_refused_write_leaves_nothing_stored(backend, simulator):
+    """The caller's writer refuses (the conductor's task lost its reservation to a
+    new intent): what was made is removed again, and the row is as it was."""
+    cluster = helpers.make_cluster()
+    writes = []
+
+    def refused(values):
+        writes.append(values)
+        raise exception.ClusterNotFound(cluster=cluster.uuid)
+
+    with pytest.raises(exception.ClusterNotFound):
+        certificates.ensure_cluster_certificates(_ctx(), cluster.uuid, save=refused)
+    assert [sorted(w) for w in writes] == [sorted(certificates.REF_FIELDS)]
+    assert all(getattr(_row(cluster.uuid), f) is None for f in certificates.REF_FIELDS)
     assert _stored(backend, simulator) == []
 
 
