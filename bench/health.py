@@ -37,7 +37,7 @@ from futurist import waiters
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from magnum_like.common import x509  # noqa: E402
+from magnum_like.pki import x509  # noqa: E402
 from magnum_like.conductor import health  # noqa: E402
 from magnum_like import conf as ml_conf  # noqa: E402
 

@@ -42,7 +42,7 @@ from magnum_like.common import context as ml_context
 from magnum_like.common import exception
 from magnum_like.common import heat
 from magnum_like.conductor import db_watch
-from magnum_like.conductor import pki
+from magnum_like.pki import certificates as pki
 from magnum_like.conductor import states
 from magnum_like.conductor import task as task_mod
 from magnum_like.db import api as db

@@ -48,10 +48,10 @@ from oslo_serialization import jsonutils
 import urllib3
 
 from magnum_like.common import context as ml_context
-from magnum_like.common import x509
+from magnum_like.pki import x509
 from magnum_like.conductor import db_watch
 from magnum_like.conductor import notifications
-from magnum_like.conductor import pki
+from magnum_like.pki import certificates as pki
 from magnum_like.conductor import states
 from magnum_like import conf as ml_conf
 from magnum_like.db import api as db

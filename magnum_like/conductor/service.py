@@ -15,11 +15,11 @@ from magnum_like.common import rpc
 from magnum_like.conductor import db_watch
 from magnum_like.conductor import healing
 from magnum_like.conductor import health
-from magnum_like.conductor import keypool
 from magnum_like.conductor import manager
 from magnum_like.conductor import tracking
 from magnum_like import conf as ml_conf
 from magnum_like.db import api as db
+from magnum_like.pki import keypool
 
 LOG = logging.getLogger(__name__)
 

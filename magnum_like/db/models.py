@@ -173,7 +173,7 @@ class Cluster(Base):
     etcd_ca_cert_ref: Mapped[str | None] = _str(512)
     front_proxy_ca_cert_ref: Mapped[str | None] = _str(512)
     # How many times the CAs were rotated (None: never); names what the cert
-    # manager stores for the cluster (conductor/pki.py).
+    # manager stores for the cluster (pki/certificates.py).
     ca_generation: Mapped[int | None] = mapped_column(sa.Integer)
     trust_id: Mapped[str | None] = _str()
     trustee_username: Mapped[str | None] = _str()

@@ -21,7 +21,6 @@ from oslo_log import log as logging
 
 from magnum_like.common import exception
 from magnum_like.common import heat
-from magnum_like.common import trust
 from magnum_like.conductor.operations import common
 from magnum_like.conductor.operations import create  # noqa: F401  (registers)
 from magnum_like.conductor.operations import delete
@@ -32,6 +31,7 @@ from magnum_like.conductor.operations import update  # noqa: F401  (registers)
 from magnum_like.conductor.operations import upgrade  # noqa: F401  (registers)
 from magnum_like.conductor import states
 from magnum_like.conductor import task as task_mod
+from magnum_like.pki import trust
 
 LOG = logging.getLogger(__name__)
 

@@ -17,13 +17,13 @@ from magnum_like.common import context as ml_context
 from magnum_like.common import drivers as driver_registry
 from magnum_like.common import exception
 from magnum_like.common import heat
-from magnum_like.common import trust
 from magnum_like.conductor.operations import registry
-from magnum_like.conductor import pki
 from magnum_like.conductor import states
 from magnum_like.conductor import task as task_mod
 from magnum_like import conf as ml_conf
 from magnum_like.drivers import base as driver_base
+from magnum_like.pki import certificates
+from magnum_like.pki import trust
 
 CONF = ml_conf.CONF
 LOG = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def make_view(task: task_mod.ClusterTask, template: Any = None, *,
         extra['external_network_id'] = cloud.external_network_id(
             task.context, template.external_network_id)
         context = task.context or ml_context.get_admin_context()
-        for source in (pki, trust):
+        for source in (certificates, trust):
             try:
                 extra.update(source.heat_parameters(context, cluster) or {})
             except exception.MagnumLikeException as error:

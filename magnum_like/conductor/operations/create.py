@@ -7,10 +7,10 @@ from typing import Any
 from magnum_like.common import context as ml_context
 from magnum_like.conductor.operations import common
 from magnum_like.conductor.operations import registry
-from magnum_like.conductor import pki
 from magnum_like.conductor import states
 from magnum_like.conductor import task as task_mod
 from magnum_like.db import api as db
+from magnum_like.pki import certificates
 
 CONF = common.CONF
 
@@ -34,10 +34,10 @@ class Create(common.Handler):
 
     def start(self, task: task_mod.ClusterTask) -> str:
         context, cluster = task.context, task.cluster
-        # The trust was made by the API with the request (common/trust.py).
+        # The trust was made by the API with the request (pki/trust.py).
         # The new references are written through the task (under its reservation).
-        pki.ensure_cluster_certificates(context or ml_context.get_admin_context(),
-                                        cluster.uuid, save=task.save)
+        certificates.ensure_cluster_certificates(context or ml_context.get_admin_context(),
+                                                 cluster.uuid, save=task.save)
         view = common.make_view(task)
         body = task.driver.create_stack_body(view)
         stack_id = common.adopt_or_create(common.heat_for(cluster), cluster.uuid, body)

@@ -6,16 +6,16 @@ from typing import Any
 
 from oslo_log import log as logging
 
+from magnum_like.common import context as ml_context
 from magnum_like.common import exception
 from magnum_like.common import heat
-from magnum_like.common import trust
-from magnum_like.common import context as ml_context
 from magnum_like.conductor import cleanup
 from magnum_like.conductor.operations import common
 from magnum_like.conductor.operations import registry
-from magnum_like.conductor import pki
 from magnum_like.conductor import states
 from magnum_like.conductor import task as task_mod
+from magnum_like.pki import certificates
+from magnum_like.pki import trust
 
 CONF = common.CONF
 LOG = logging.getLogger(__name__)
@@ -30,9 +30,11 @@ def delete_outcome(action: str, result: str) -> str | None:
 
 def finish_delete(task: task_mod.ClusterTask) -> None:
     """The cluster's stacks are gone: certificates, trust, then the rows."""
-    pki.delete_cluster_certificates(task.context or ml_context.get_admin_context(),
-                                    task.uuid, save=task.save)
-    trust.delete_trust(None, task.uuid)
+    certificates.delete_cluster_certificates(task.context or ml_context.get_admin_context(),
+                                             task.uuid, save=task.save)
+    cleared = trust.delete_trust(task.cluster)
+    if cleared:
+        task.save(cleared)  # a crash before the rows go does not try them again
     task.process_event(states.DONE, end_operation=True)
     task.destroy()
 

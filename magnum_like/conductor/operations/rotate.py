@@ -3,18 +3,18 @@ nodes) and the credential (the API made the new trust)."""
 from __future__ import annotations
 
 from magnum_like.common import context as ml_context
-from magnum_like.common import trust
 from magnum_like.conductor.operations import common
 from magnum_like.conductor.operations import registry
-from magnum_like.conductor import pki
 from magnum_like.conductor import states
 from magnum_like.conductor import task as task_mod
+from magnum_like.pki import certificates
+from magnum_like.pki import trust
 
 
 @registry.register('rotate_ca')
 class RotateCa(common.Handler):
     def start(self, task: task_mod.ClusterTask) -> str:
-        # The API already made the new CAs (pki.rotate_cluster_ca) and recorded the
+        # The API already made the new CAs (certificates.rotate_cluster_ca) and recorded the
         # old references in ``old_refs``: hand the new ones to the nodes. The
         # driver maps the new CAs (in ``view.extra``) onto its templates.
         view = common.make_view(task)
@@ -23,16 +23,28 @@ class RotateCa(common.Handler):
 
     def after_done(self, task: task_mod.ClusterTask) -> None:
         if task.args.get('old_refs'):
-            pki.delete_refs(task.context or ml_context.get_admin_context(),
+            certificates.delete_refs(task.context or ml_context.get_admin_context(),
                             task.args['old_refs'])
 
 
 @registry.register('rotate_credential')
 class RotateCredential(common.Handler):
+    # The old trust is what is being replaced: a crash after the password changed
+    # leaves the row with a password that no longer works, and the retry must
+    # not refuse for that. The new trust was made by the API with the owner's token.
+    check_trust = False
+
     def start(self, task: task_mod.ClusterTask) -> str | None:
-        # The API made the new trust with the caller's token (common/trust.py).
-        rotated = trust.apply_rotation(task.uuid, task.args.get('new_trust') or {})
-        if not (rotated or {}).get('trustee_user_id') or not common.cluster_stack_id(task):
+        # The API made the new trust with the caller's token (pki/trust.py); the
+        # task writes what the rotation returns, then the old trust goes.
+        old_trust = task.cluster.trust_id
+        values = trust.apply_rotation(task.cluster, task.args.get('new_trust') or {})
+        if values:
+            task.save(values)
+        if old_trust != task.cluster.trust_id:
+            trust.delete_replaced_trust(task.uuid, old_trust)
+        if not (trust.trusts_enabled() and task.cluster.trustee_user_id) or \
+                not common.cluster_stack_id(task):
             # No trust to rotate (noauth, trusts off): the nodes hold nothing to update.
             task.process_event(states.DONE, end_operation=True)
             return None

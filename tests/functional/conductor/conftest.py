@@ -17,7 +17,7 @@ import uuid as uuidlib
 import pytest
 
 from magnum_like.common import rpc  # noqa: I100 - picks oslo.service's threading backend first
-from magnum_like.common import cert_manager
+from magnum_like.pki import cert_manager
 from magnum_like.common import context as ml_context
 from magnum_like.common import drivers as driver_registry
 from magnum_like.conductor import api as conductor_api

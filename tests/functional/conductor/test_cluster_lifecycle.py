@@ -131,12 +131,14 @@ def test_nodegroup_create_and_delete_use_their_own_stack(conductor_env):
 
 
 def test_rotate_ca_and_credential(conductor_env):
-    from magnum_like.conductor import pki
+    from magnum_like.db import api as db
+    from magnum_like.pki import certificates
     env = conductor_env
     env.start_conductor()
     uuid = env.create_intent()
     env.wait_status(uuid, states.CREATE_COMPLETE)
-    old_refs = pki.rotate_cluster_ca(env.admin, uuid)
+    old_refs = certificates.rotate_cluster_ca(
+        env.admin, uuid, save=lambda values: db.update_cluster(uuid, values))
     before = env.sim.find_stack(env.cluster(uuid).stack_id).params['kube_ca_cert']
     env.intent(uuid, 'rotate_ca', {'old_refs': old_refs})
     env.wait_status(uuid, states.UPDATE_COMPLETE)

@@ -21,7 +21,7 @@ import time
 import pytest
 import requests
 
-from magnum_like.conductor import pki
+from magnum_like.pki import certificates
 from magnum_like.conductor import states
 from magnum_like.db import api as db
 from tests.fixtures import conductor_driver
@@ -92,7 +92,7 @@ def _unreferenced(sim, uuids) -> list[str]:
     secrets, containers = _barbican(sim)
     names = {s['name'] for s in secrets.values()} | {c['name'] for c in containers.values()}
     rows = {c.uuid: c for c in db.get_cluster_list(_admin()) if c.uuid in uuids}
-    return [u for u in uuids if any(n.startswith(pki.group_name(u, 0)) for n in names)
+    return [u for u in uuids if any(n.startswith(certificates.group_name(u, 0)) for n in names)
             and not rows[u].ca_cert_ref]
 
 
@@ -178,7 +178,7 @@ def test_sigkill_after_storing_ca_leaves_nothing_in_barbican(tmp_path, mysql_db,
         secrets, containers = _barbican(sim)
         # One set per cluster (the orphans adopted or removed), each the row's own.
         assert len(containers) == 4 * N_CLUSTERS and len(secrets) == 8 * N_CLUSTERS
-        refs = {getattr(c, f).rsplit('/', 1)[-1] for c in rows.values() for f in pki.REF_FIELDS}
+        refs = {getattr(c, f).rsplit('/', 1)[-1] for c in rows.values() for f in certificates.REF_FIELDS}
         assert refs == set(containers)
 
         for u in uuids:

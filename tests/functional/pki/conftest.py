@@ -19,9 +19,10 @@ import pytest
 import requests
 
 from magnum_like.cloudsim import Simulator
-from magnum_like.common import cert_manager
+from magnum_like.pki import cert_manager
+from magnum_like.pki import certificates
 from magnum_like.common import crypto
-from magnum_like.common import trust
+from magnum_like.pki import trust
 from magnum_like import conf as ml_conf
 from magnum_like.db import api as db
 from tests.fixtures import api as api_fixture
@@ -134,6 +135,26 @@ def x509keypair_rows() -> list[dict]:
     with db.get_engine().connect() as connection:
         return [dict(r._mapping) for r in connection.execute(
             sa.text('SELECT * FROM x509keypair'))]
+
+
+def saver(cluster_uuid: str):
+    """A writer of cluster columns, for calling the PKI outside a conductor's
+    task (which passes its own ``ClusterTask.save``)."""
+    return lambda values: db.update_cluster(cluster_uuid, values)
+
+
+def ensure(context, cluster_uuid: str) -> dict:
+    return certificates.ensure_cluster_certificates(context, cluster_uuid,
+                                                    save=saver(cluster_uuid))
+
+
+def delete_all(context, cluster_uuid: str) -> None:
+    certificates.delete_cluster_certificates(context, cluster_uuid, save=saver(cluster_uuid))
+
+
+def rotate(context, cluster_uuid: str, **values) -> dict:
+    return certificates.rotate_cluster_ca(context, cluster_uuid, save=saver(cluster_uuid),
+                                          **values)
 
 
 def make_cluster(**values) -> object:

@@ -11,10 +11,10 @@ import stat
 from cryptography.hazmat.primitives import serialization
 import pytest
 
-from magnum_like.common import cert_manager
+from magnum_like.pki import cert_manager
 from magnum_like.common import context as ml_context
 from magnum_like.common import exception
-from magnum_like.common import x509
+from magnum_like.pki import x509
 from magnum_like import conf as ml_conf
 from tests.functional.pki import conftest as pki
 
@@ -120,7 +120,7 @@ def test_x509keypair_needs_a_key(pki_config):
 
 
 def test_local_file_modes_and_warning(pki_config, pair, log_lines):
-    from magnum_like.common.cert_manager import local
+    from magnum_like.pki.cert_manager import local
     local._warned.clear()
     pki_config.set('certificates', 'cert_manager_type', 'local')
     cert_manager.reset()

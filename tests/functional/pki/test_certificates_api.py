@@ -18,11 +18,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 import pytest
 
-from magnum_like.common import cert_manager
+from magnum_like.pki import cert_manager
 from magnum_like.common import context as ml_context
 from magnum_like.common import crypto
 from magnum_like.conductor import api as conductor_api
-from magnum_like.conductor import pki
+from magnum_like.pki import certificates
 from magnum_like.db import api as db
 from tests.fixtures import api as api_fixture
 from tests.fixtures import database
@@ -87,9 +87,9 @@ def client(api_server):
 @pytest.fixture
 def cluster(api_server):
     row = helpers.make_cluster(name='web-%s' % os.urandom(3).hex())
-    pki.ensure_cluster_certificates(ml_context.get_admin_context(), row.uuid)
+    helpers.ensure(ml_context.get_admin_context(), row.uuid)
     yield db.get_cluster_by_uuid(ml_context.get_admin_context(), row.uuid)
-    pki.delete_cluster_certificates(ml_context.get_admin_context(), row.uuid)
+    helpers.delete_all(ml_context.get_admin_context(), row.uuid)
 
 
 def _csr(cn='admin', org='system:masters'):
@@ -115,7 +115,7 @@ def test_owner_gets_each_ca(client, cluster):
     body = _status(owner.get('%s/%s' % (CERTS, cluster.uuid)), 200).json()
     assert set(body) == {'cluster_uuid', 'pem', 'links'}
     assert body['cluster_uuid'] == cluster.uuid
-    assert body['pem'] == pki.get_ca(ml_context.get_admin_context(), cluster)
+    assert body['pem'] == certificates.get_ca(ml_context.get_admin_context(), cluster)
     assert body['links'][0]['href'].endswith('/v1/certificates/' + cluster.uuid)
     pems = {body['pem']}
     for ca_type in ('kubernetes', 'etcd', 'front_proxy', 'front-proxy'):
@@ -179,11 +179,11 @@ def test_sign_policy_and_errors(client, cluster, api_server):
 
 def test_reader_owner_can_read_but_not_sign(client, api_server):
     row = helpers.make_cluster(user_id='reader-a')
-    pki.ensure_cluster_certificates(ml_context.get_admin_context(), row.uuid)
+    helpers.ensure(ml_context.get_admin_context(), row.uuid)
     reader = client(OWNER_READER)
     _status(reader.get('%s/%s' % (CERTS, row.uuid)), 200)
     _status(reader.post(CERTS, {'cluster_uuid': row.uuid, 'csr': _csr()}), 403)
-    pki.delete_cluster_certificates(ml_context.get_admin_context(), row.uuid)
+    helpers.delete_all(ml_context.get_admin_context(), row.uuid)
 
 
 # -- PATCH (CA rotation) ---------------------------------------------------------------
@@ -196,14 +196,14 @@ def test_rotate_ca(client, cluster, casts, simulator):
     row = db.get_cluster_by_uuid(ml_context.get_admin_context(), cluster.uuid)
     assert row.status == 'UPDATE_IN_PROGRESS' and row.operation == 'rotate_ca'
     old_refs = row.operation_args['old_refs']
-    assert old_refs == {f: getattr(cluster, f) for f in pki.REF_FIELDS}
+    assert old_refs == {f: getattr(cluster, f) for f in certificates.REF_FIELDS}
     new_ca = client().get('%s/%s' % (CERTS, cluster.uuid)).json()['pem']
     assert new_ca != old_ca
     # Busy now: 409 naming the status.
     resp = _status(client().patch('%s/%s' % (CERTS, cluster.uuid)), 409)
     assert 'UPDATE_IN_PROGRESS' in resp.text
     # What the conductor does when the stack update completes.
-    pki.delete_refs(ml_context.get_admin_context(), old_refs)
+    certificates.delete_refs(ml_context.get_admin_context(), old_refs)
     names = helpers.barbican_names(simulator)
     # 4 containers + 8 secrets, all of generation 1
     assert sum(n.startswith('magnum-like-ca-%s-1' % cluster.uuid) for n in names) == 4 * 3

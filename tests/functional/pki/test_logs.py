@@ -7,22 +7,23 @@ manager and greps what was logged.
 from __future__ import annotations
 
 from magnum_like.common import context as ml_context
-from magnum_like.common import x509
-from magnum_like.conductor import pki
+from magnum_like.pki import x509
+from magnum_like.db import api as db
+from magnum_like.pki import certificates
 from tests.functional.pki import conftest as helpers
 
 
 def test_lifecycle_logs_hold_no_private_key(backend, log_lines, simulator):
     ctx = ml_context.make_context(project_id='project-a', user_id='user-a')
     cluster = helpers.make_cluster()
-    pki.ensure_cluster_certificates(ctx, cluster.uuid)
-    row = pki._cluster(cluster.uuid)
-    ca_pem, client = pki.get_client_cert(ctx, row)
+    helpers.ensure(ctx, cluster.uuid)
+    row = db.get_cluster_by_uuid(ml_context.get_admin_context(), cluster.uuid)
+    ca_pem, client = certificates.get_client_cert(ctx, row)
     assert 'PRIVATE KEY' in client.private_key  # the material exists ...
-    pki.sign(ctx, row, _csr(), 'front_proxy')
-    old = pki.rotate_cluster_ca(ctx, cluster.uuid)
-    pki.delete_refs(ctx, old)
-    pki.delete_cluster_certificates(ctx, cluster.uuid)
+    certificates.sign(ctx, row, _csr(), 'front_proxy')
+    old = helpers.rotate(ctx, cluster.uuid)
+    certificates.delete_refs(ctx, old)
+    helpers.delete_all(ctx, cluster.uuid)
     if backend == 'barbican':
         # ... HTTP bodies were being logged at DEBUG (so the check below means something) ...
         assert any('REQ: curl' in line for line in log_lines)

@@ -1,4 +1,4 @@
-"""Trustee users and trusts against a real Keystone (``magnum_like.common.trust``).
+"""Trustee users and trusts against a real Keystone (``magnum_like.pki.trust``).
 
 Keystone runs on loopback (``tests/fixtures/keystone.py``). The test cloud has
 a trustee domain whose admin user has the ``admin`` role on it, and a project
@@ -17,7 +17,8 @@ import pytest
 from magnum_like.common import context as ml_context
 from magnum_like.common import crypto
 from magnum_like.common import exception
-from magnum_like.common import trust
+from magnum_like.pki import keystone as keystone_clients
+from magnum_like.pki import trust
 from magnum_like import conf as ml_conf
 from magnum_like.db import api as db
 from tests.fixtures import keystone as keystone_fixture
@@ -56,7 +57,7 @@ def admin(keystone):
 def trust_config(keystone, pki_config, monkeypatch):
     """Keystone mode: service credentials in [keystone_auth], the trustee domain in [trust].
 
-    ``trust`` gets a private ConfigOpts: keystoneauth registers its password
+    ``trust`` and its ``keystone`` clients get a private ConfigOpts: keystoneauth registers its password
     plugin's options (``auth_url`` required) on the configuration it loads from,
     and on the global ``CONF`` they would outlive the test and fail any later
     ``CONF()`` in this process.
@@ -82,6 +83,7 @@ def trust_config(keystone, pki_config, monkeypatch):
         for name, value in values.items():
             conf.set_override(name, value, group=group)
     monkeypatch.setattr(trust, 'CONF', conf)
+    monkeypatch.setattr(keystone_clients, 'CONF', conf)
     return dict(keystone.info, conf=conf)
 
 
@@ -99,6 +101,22 @@ def _cluster(info):
 
 def _row(uuid):
     return db.get_cluster_by_uuid(ml_context.get_admin_context(), uuid)
+
+
+def _delete_trust(uuid):
+    """What the conductor's delete does: Keystone first, then it writes what is cleared."""
+    cleared = trust.delete_trust(_row(uuid))
+    if cleared:
+        db.update_cluster(uuid, cleared)
+
+
+def _rotate(uuid, new):
+    """What the conductor's credential rotation does (writing through its task)."""
+    before = _row(uuid)
+    values = trust.apply_rotation(before, new)
+    assert values  # a new password and the new trust to write
+    db.update_cluster(uuid, values)
+    trust.delete_replaced_trust(uuid, before.trust_id)
 
 
 def _trustee_token(keystone, row, *, password=None, trust_id=None):
@@ -144,7 +162,7 @@ def test_create_check_and_delete(keystone, admin, trust_config):
                                       'trustee_user_id': row.trustee_user_id,
                                       'trustee_username': row.trustee_username}
 
-    trust.delete_trust(None, cluster_uuid)
+    _delete_trust(cluster_uuid)
     with pytest.raises(ks_exc.NotFound):
         admin.users.get(row.trustee_user_id)
     with pytest.raises(ks_exc.NotFound):
@@ -152,7 +170,7 @@ def test_create_check_and_delete(keystone, admin, trust_config):
     row = _row(cluster_uuid)
     assert (row.trust_id, row.trustee_user_id, row.trustee_username,
             row.trustee_password) == (None, None, None, None)
-    trust.delete_trust(None, cluster_uuid)  # nothing left: no error
+    _delete_trust(cluster_uuid)  # nothing left: no error
 
 
 def test_configured_roles(keystone, admin, trust_config):
@@ -160,7 +178,7 @@ def test_configured_roles(keystone, admin, trust_config):
     cluster_uuid = _accept(_owner_context(keystone, trust_config), trust_config)
     made = admin.trusts.get(_row(cluster_uuid).trust_id)
     assert [r['name'] for r in made.roles] == ['reader']
-    trust.delete_trust(None, cluster_uuid)
+    _delete_trust(cluster_uuid)
 
 
 def test_refused_trust_leaves_no_trustee(keystone, admin, trust_config):
@@ -202,7 +220,7 @@ def test_check_names_a_vanished_project_or_user(keystone, admin, trust_config):
         trust.check_trust(_row(doomed))
     assert doomed in str(caught.value)
     assert 'project %s no longer exists' % gone_project.id in str(caught.value)
-    trust.delete_trust(None, doomed)  # deletion still works, as the service
+    _delete_trust(doomed)  # deletion still works, as the service
 
     owner = admin.users.create('short-lived', domain='default', password=DEMO_PASSWORD)
     admin.roles.grant(roles['member'], user=owner, project=info['project'])
@@ -215,7 +233,7 @@ def test_check_names_a_vanished_project_or_user(keystone, admin, trust_config):
     with pytest.raises(exception.ClusterTrustInvalid) as caught:
         trust.check_trust(_row(orphan))
     assert orphan in str(caught.value) and 'owner (user) %s' % owner.id in str(caught.value)
-    trust.delete_trust(None, orphan)
+    _delete_trust(orphan)
     assert [u.name for u in admin.users.list(domain=info['domain'])] == ['trustee-admin']
 
 
@@ -230,7 +248,7 @@ def test_delete_ignores_404(keystone, admin, trust_config):
     cluster_uuid = _accept(_owner_context(keystone, trust_config), trust_config)
     row = _row(cluster_uuid)
     admin.users.delete(row.trustee_user_id)  # takes its trusts with it
-    trust.delete_trust(None, cluster_uuid)
+    _delete_trust(cluster_uuid)
     assert _row(cluster_uuid).trustee_user_id is None
 
 
@@ -241,7 +259,7 @@ def test_rotate_credentials(keystone, admin, trust_config):
     old_password = trust.decrypt_password(before.trustee_password)
     new = trust.rotation_for_request(ctx, before)  # the API, with the owner's token
     assert set(new) == {'trust_id'}
-    trust.apply_rotation(cluster_uuid, new)  # the conductor, without it
+    _rotate(cluster_uuid, new)  # the conductor, without it
     after = _row(cluster_uuid)
     assert after.trustee_user_id == before.trustee_user_id
     assert after.trust_id == new['trust_id'] != before.trust_id
@@ -251,9 +269,10 @@ def test_rotate_credentials(keystone, admin, trust_config):
     with pytest.raises(ks_exc.Unauthorized):
         _trustee_token(keystone, after, password=old_password)
     assert _trustee_token(keystone, after, trust_id=after.trust_id)
-    trust.apply_rotation(cluster_uuid, new)  # repeated after a crash: nothing changes
+    # Repeated after a crash: the row holds the new trust, nothing changes.
+    assert trust.apply_rotation(_row(cluster_uuid), new) == {}
     assert _row(cluster_uuid).trustee_password == after.trustee_password
-    trust.delete_trust(None, cluster_uuid)
+    _delete_trust(cluster_uuid)
     assert admin.users.list(domain=trust_config['domain'], name=after.trustee_username) == []
 
 
@@ -272,7 +291,7 @@ def test_heat_parameters(keystone, trust_config):
     trust_config['conf'].set_override('public_endpoint', 'https://magnum.example:9511/',
                                       group='api')
     assert trust.heat_parameters(ctx, row)['magnum_url'] == 'https://magnum.example:9511/v1'
-    trust.delete_trust(None, cluster_uuid)
+    _delete_trust(cluster_uuid)
 
 
 def test_keystone_refusal_is_reported(keystone, trust_config):
@@ -291,7 +310,7 @@ def test_noauth_skips_trusts(pki_config, log_lines):
     assert trust.create_for_request(ctx, cluster.uuid, 'project-a', 'user-a') == {}
     assert trust.check_trust(_row(cluster.uuid))['trust_id'] is None
     assert trust.rotation_for_request(ctx, _row(cluster.uuid)) == {}
-    trust.delete_trust(ctx, cluster.uuid)
+    _delete_trust(cluster.uuid)
     assert sum('no trustee user and no trust' in line for line in log_lines) == 1
 
 

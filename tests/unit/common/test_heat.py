@@ -5,7 +5,7 @@ import json
 import logging
 
 from magnum_like.common import heat
-from magnum_like.common import x509
+from magnum_like.pki import x509
 
 
 def test_request_logs_hide_private_keys(caplog):

@@ -7,7 +7,7 @@ import types
 import pytest
 import urllib3
 
-from magnum_like.common import x509
+from magnum_like.pki import x509
 from magnum_like.conductor import healing
 from magnum_like.conductor import health
 

@@ -7,6 +7,8 @@ Responses carry certificates, never a private key.
 """
 from __future__ import annotations
 
+import functools
+
 import pecan
 from pecan import rest
 from wsme import types as wtypes
@@ -17,8 +19,8 @@ from magnum_like.api.controllers.v1 import cluster_operation as ops
 from magnum_like.api.types import certificate as cert_types
 from magnum_like.common import context as ml_context
 from magnum_like.common import exception
-from magnum_like.conductor import pki
 from magnum_like.db import api as db
+from magnum_like.pki import certificates
 
 ROTATE_CA = 'rotate_ca'
 
@@ -43,11 +45,11 @@ class CertificateController(rest.RestController):
         :raises ClusterNotFound: (404) not visible to the caller.
         :raises PolicyNotAuthorized: (403) not the cluster's creator nor an admin.
         """
-        ca_type = pki.normalize_ca_type(ca_cert_type)
+        ca_type = certificates.normalize_ca_type(ca_cert_type)
         cluster = ops.find_cluster(cluster_ident,
                                    all_projects_rule='cluster:get_one_all_projects')
         ctl.enforce('certificate:get', ops.owner_target(cluster))
-        pem = pki.get_ca(ctl.context(), cluster, ca_type)
+        pem = certificates.get_ca(ctl.context(), cluster, ca_type)
         return cert_types.Certificate.build(ctl.base_url(), cluster.uuid, pem)
 
     @wsme_pecan.wsexpose(cert_types.Certificate, body=cert_types.Certificate,
@@ -66,7 +68,7 @@ class CertificateController(rest.RestController):
                                                       'is required.')
         if not values.get('csr'):
             raise exception.InvalidCsr(reason='csr is required.')
-        ca_type = pki.normalize_ca_type(values.get('ca_cert_type'))
+        ca_type = certificates.normalize_ca_type(values.get('ca_cert_type'))
         try:
             cluster = ops.find_cluster(ident, all_projects_rule='cluster:get_one_all_projects')
         except exception.ClusterNotFound:
@@ -74,7 +76,7 @@ class CertificateController(rest.RestController):
             raise exception.InvalidParameterValue(
                 err='cluster_uuid: cluster %s could not be found.' % ident)
         ctl.enforce('certificate:create', ops.owner_target(cluster))
-        pem = pki.sign(ctl.context(), cluster, values['csr'], ca_type)
+        pem = certificates.sign(ctl.context(), cluster, values['csr'], ca_type)
         result = cert_types.Certificate.build(ctl.base_url(), cluster.uuid, pem,
                                               csr=values['csr'])
         pecan.response.location = result.links[0].href
@@ -102,7 +104,11 @@ class CertificateController(rest.RestController):
         # Claim the cluster first (atomic; 409 when busy), then replace the CAs.
         ops.start_operation(cluster, ROTATE_CA, nudge=False)
         try:
-            pki.rotate_cluster_ca(ctl.context(), cluster.uuid, values={'operation_args': {}})
+            # The API writes the new references with the operation it claimed.
+            certificates.rotate_cluster_ca(ctl.context(), cluster.uuid,
+                                           save=functools.partial(db.update_cluster,
+                                                                  cluster.uuid),
+                                           values={'operation_args': {}})
         except Exception:
             ops.abandon_operation(cluster)
             raise

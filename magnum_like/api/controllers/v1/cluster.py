@@ -154,7 +154,7 @@ def _create_with_trust(values: dict, nodegroups: list[dict]) -> None:
     :raises TrustRefused: (403) Keystone refused the caller's trust.
     :raises TrusteeOrTrustToClusterFailed: (503) Keystone unavailable.
     """
-    from magnum_like.common import trust
+    from magnum_like.pki import trust
     made = trust.create_for_request(ctl.context(), values['uuid'], values['project_id'],
                                     values['user_id'])
     values.update(made)

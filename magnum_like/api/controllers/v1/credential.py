@@ -1,6 +1,6 @@
 """``/v1/credentials/{cluster_ident}``: rotate the credential a cluster uses (spec §3.5, ≥1.12).
 
-The cluster's credential is its trustee user and trust (``common/trust.py``).
+The cluster's credential is its trustee user and trust (``pki/trust.py``).
 ``PATCH`` makes the new trust at once, with the caller's token (as Magnum,
 whose API rotates while the request is open; a conductor acting later must not
 need a token that may have expired), records the rotation with it on the cluster
@@ -41,7 +41,7 @@ class CredentialsController(rest.RestController):
         cluster = ops.find_cluster(cluster_ident,
                                    all_projects_rule='cluster:update_all_projects')
         ctl.enforce('credential:rotate', ops.owner_target(cluster))
-        from magnum_like.common import trust
+        from magnum_like.pki import trust
         new = trust.rotation_for_request(ctl.context(), cluster)
         try:
             ops.start_operation(cluster, ROTATE_CREDENTIAL, args={NEW_TRUST: new})

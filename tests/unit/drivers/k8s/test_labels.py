@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from magnum_like.common import exception
-from magnum_like.common import x509
+from magnum_like.pki import x509
 from magnum_like import conf as ml_conf
 from magnum_like.db import models
 from magnum_like.drivers.heat.k8s_fedora import driver as k8s_driver

@@ -85,7 +85,7 @@ class KeyPair:
 # -- keys and names ------------------------------------------------------------
 
 #: Where keys come from besides this process (the conductor's
-#: ``magnum_like.conductor.keypool``): called with ``(type, size or curve)``,
+#: ``magnum_like.pki.keypool``): called with ``(type, size or curve)``,
 #: returns a private key or None to generate it here.
 _KEY_SOURCE: Any = None
 

@@ -16,10 +16,10 @@ from typing import Any, Sequence
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
-from magnum_like.common import cert_manager
 from magnum_like.common import exception
-from magnum_like.common import x509
 from magnum_like import conf as ml_conf
+from magnum_like.pki import cert_manager
+from magnum_like.pki import x509
 
 CONF = ml_conf.CONF
 LOG = logging.getLogger(__name__)

@@ -27,11 +27,11 @@ from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
 from oslo_log import log as logging
 
-from magnum_like.common import cert_manager
 from magnum_like.common import clients
 from magnum_like.common import exception
-from magnum_like.common import x509
 from magnum_like import conf as ml_conf
+from magnum_like.pki import cert_manager
+from magnum_like.pki import x509
 
 CONF = ml_conf.CONF
 LOG = logging.getLogger(__name__)

@@ -13,13 +13,13 @@ from typing import Any, Sequence
 
 from oslo_log import log as logging
 
-from magnum_like.common import cert_manager
 from magnum_like.common import context as ml_context
 from magnum_like.common import crypto
 from magnum_like.common import exception
-from magnum_like.common import x509
 from magnum_like import conf as ml_conf
 from magnum_like.db import api as db
+from magnum_like.pki import cert_manager
+from magnum_like.pki import x509
 
 CONF = ml_conf.CONF
 LOG = logging.getLogger(__name__)

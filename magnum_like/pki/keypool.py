@@ -22,7 +22,7 @@ size and generator are unchanged (RSA ``public_exponent=65537``, ``[x509]
 rsa_key_size``, default 2048; or EC ``[x509] ec_curve``).
 
 :func:`install` (the conductor service's start) makes
-:func:`magnum_like.common.x509.generate_private_key` use the pool;
+:func:`magnum_like.pki.x509.generate_private_key` use the pool;
 :func:`uninstall` undoes it. If the worker processes fail, keys are generated
 in-process (logged).
 """
@@ -35,6 +35,12 @@ import subprocess
 import sys
 import threading
 from typing import Any
+
+from oslo_log import log as logging
+
+from magnum_like.pki import x509
+
+LOG = logging.getLogger(__name__)
 
 #: Seconds a caller waits for a key from the workers before making it itself.
 WAIT = 60.0
@@ -240,7 +246,6 @@ def install(conf: Any) -> None:
     Does nothing when ``[conductor] keygen_processes`` is 0.
     """
     global _POOL, _USERS
-    from magnum_like.common import x509
     if conf.conductor.keygen_processes <= 0:
         return
     with _LOCK:
@@ -254,7 +259,6 @@ def install(conf: Any) -> None:
 def uninstall() -> None:
     """Undo one :func:`install`; the last one stops the workers."""
     global _POOL, _USERS
-    from magnum_like.common import x509
     with _LOCK:
         if _USERS == 0:
             return
@@ -272,6 +276,5 @@ def _source(kind: tuple) -> Any:
     try:
         return pool.get(kind)
     except RuntimeError as error:
-        from oslo_log import log as logging
-        logging.getLogger(__name__).warning('Generating a key in-process: %s', error)
+        LOG.warning('Generating a key in-process: %s', error)
         return None

@@ -1,4 +1,4 @@
-"""CAs, the service's client certificate and CSR signing (``magnum_like.common.x509``)."""
+"""CAs, the service's client certificate and CSR signing (``magnum_like.pki.x509``)."""
 from __future__ import annotations
 
 import datetime
@@ -17,7 +17,7 @@ from cryptography.x509.oid import NameOID
 import pytest
 
 from magnum_like.common import exception
-from magnum_like.common import x509
+from magnum_like.pki import x509
 from magnum_like import conf as ml_conf
 
 CONF = ml_conf.CONF

@@ -15,8 +15,13 @@ be), and conductors never see a user's token: they check the trust still works
 (:func:`check_trust`, which names a vanished project or user) and delete trusts
 with the service's credentials. A credential rotation follows Magnum, whose API
 rotates while the user's request is open: the API makes the new trust
-(:func:`rotation_for_request`), the conductor changes the password, swaps the
-trust in and deletes the old one (:func:`apply_rotation`).
+(:func:`rotation_for_request`), the conductor changes the password
+(:func:`apply_rotation`), writes both and deletes the old trust
+(:func:`delete_replaced_trust`).
+
+This module never writes the cluster row: what changes on it is returned, and
+the caller writes it (the conductor's task, under its reservation; the API
+with the rows it creates).
 
 The trustee password is random and kept on the cluster row only as a Fernet
 token (:mod:`magnum_like.common.crypto`, key ``[trust]
@@ -34,16 +39,12 @@ from typing import Any
 
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1.identity import v3
-from keystoneauth1 import loading as ks_loading
-from keystoneauth1 import session as ks_session
-from keystoneclient.v3 import client as ks_client
 from oslo_log import log as logging
 
-from magnum_like.common import context as ml_context
 from magnum_like.common import crypto
 from magnum_like.common import exception
 from magnum_like import conf as ml_conf
-from magnum_like.db import api as db
+from magnum_like.pki import keystone
 
 CONF = ml_conf.CONF
 LOG = logging.getLogger(__name__)
@@ -79,58 +80,6 @@ def encrypt_password(password: str) -> str:
 def decrypt_password(stored: str) -> str:
     """A trustee password from its stored form. :raises DecryptionFailed:"""
     return crypto.decrypt(stored, _password_keys(), option=_PASSWORD_OPTION)
-
-
-def _service_auth() -> Any:
-    return ks_loading.load_auth_from_conf_options(CONF, 'keystone_auth')
-
-
-def _session(auth: Any) -> ks_session.Session:
-    return ks_loading.load_session_from_conf_options(CONF, 'keystone_auth', auth=auth)
-
-
-def auth_url(cluster: str = '-') -> str:
-    """Keystone's URL, from the service's own ``[keystone_auth]`` plugin."""
-    url = getattr(_service_auth(), 'auth_url', None)
-    if not url:
-        raise exception.TrusteeOrTrustToClusterFailed(
-            cluster=cluster, reason='[keystone_auth] has no auth_url.')
-    return url
-
-
-def _domain_admin_client() -> Any:
-    opts = CONF.trust
-    kwargs: dict[str, Any] = {'auth_url': auth_url(),
-                              'password': opts.trustee_domain_admin_password}
-    if opts.trustee_domain_admin_id:
-        kwargs['user_id'] = opts.trustee_domain_admin_id
-    else:
-        kwargs['username'] = opts.trustee_domain_admin_name
-        if opts.trustee_domain_admin_domain_id or opts.trustee_domain_admin_domain_name:
-            kwargs['user_domain_id'] = opts.trustee_domain_admin_domain_id
-            kwargs['user_domain_name'] = opts.trustee_domain_admin_domain_name
-        else:
-            kwargs['user_domain_id'] = opts.trustee_domain_id
-            kwargs['user_domain_name'] = opts.trustee_domain_name
-    kwargs['domain_id'] = opts.trustee_domain_id
-    kwargs['domain_name'] = None if opts.trustee_domain_id else opts.trustee_domain_name
-    return ks_client.Client(session=_session(v3.Password(**kwargs)))
-
-
-def _owner_client(context: Any, project_id: str, cluster_uuid: str) -> Any:
-    """A client acting as the cluster's owner (the caller's token, rescoped to the project)."""
-    token = getattr(context, 'auth_token', None)
-    if not token:
-        raise exception.TrusteeOrTrustToClusterFailed(
-            cluster=cluster_uuid, reason="the owner's token is needed to create a trust "
-                                         "(is [api] auth_strategy noauth while [keystone_auth] "
-                                         "is configured?).")
-    auth = v3.Token(auth_url=auth_url(cluster_uuid), token=token, project_id=project_id)
-    return ks_client.Client(session=_session(auth))
-
-
-def _service_client() -> Any:
-    return ks_client.Client(session=_session(_service_auth()))
 
 
 def _failed(cluster_uuid: str, error: Exception) -> exception.TrusteeOrTrustToClusterFailed:
@@ -183,7 +132,7 @@ def _owner_trust(context: Any, cluster_uuid: str, project_id: str, user_id: str,
     :raises TrusteeOrTrustToClusterFailed: (503) Keystone unreachable or failing.
     """
     try:
-        owner = _owner_client(context, project_id, cluster_uuid)
+        owner = keystone.owner_client(context, project_id, cluster_uuid)
         return _create_trust(owner, trustee_user_id, user_id, project_id)
     except (ks_exc.Unauthorized, ks_exc.Forbidden, ks_exc.NotFound,
             ks_exc.BadRequest) as error:
@@ -212,7 +161,7 @@ def create_for_request(context: Any, cluster_uuid: str, project_id: str,
             cluster=cluster_uuid, reason='no encryption key configured: set %s.'
                                          % _PASSWORD_OPTION)
     try:
-        values = _create_trustee(_domain_admin_client(), cluster_uuid, project_id)
+        values = _create_trustee(keystone.domain_admin_client(), cluster_uuid, project_id)
     except ks_exc.ClientException as error:
         LOG.warning('Cluster %s: creating the trustee user failed: %s', cluster_uuid, error)
         raise _failed(cluster_uuid, error)
@@ -263,7 +212,7 @@ def _summary(cluster: Any) -> dict[str, Any]:
 
 def trust_auth(cluster: Any) -> Any:
     """A keystoneauth plugin acting as the cluster's owner through its trust."""
-    return v3.Password(auth_url=auth_url(cluster.uuid), user_id=cluster.trustee_user_id,
+    return v3.Password(auth_url=keystone.auth_url(cluster.uuid), user_id=cluster.trustee_user_id,
                        password=decrypt_password(cluster.trustee_password),
                        trust_id=cluster.trust_id)
 
@@ -271,7 +220,7 @@ def trust_auth(cluster: Any) -> Any:
 def _why_refused(cluster: Any, error: Exception) -> str:
     """Why Keystone refuses the trust, in the operator's words (asked as the service)."""
     try:
-        service = _service_client()
+        service = keystone.service_client()
     except exception.MagnumLikeException:
         service = None
     if service is not None:
@@ -304,7 +253,7 @@ def check_trust(cluster: Any) -> dict[str, Any]:
                                          "accepts a request, with the owner's token.")
     try:
         auth = trust_auth(cluster)
-        auth.get_access(_session(auth))
+        auth.get_access(keystone.session(auth))
     except exception.DecryptionFailed as error:
         raise exception.ClusterTrustInvalid(cluster=cluster.uuid, reason=str(error))
     except (ks_exc.Unauthorized, ks_exc.Forbidden, ks_exc.NotFound) as error:
@@ -314,39 +263,43 @@ def check_trust(cluster: Any) -> dict[str, Any]:
     return _summary(cluster)
 
 
-def apply_rotation(cluster_uuid: str, new: dict[str, Any]) -> dict[str, Any]:
+def apply_rotation(cluster: Any, new: dict[str, Any]) -> dict[str, Any]:
     """Carry out a rotation the API prepared (:func:`rotation_for_request`).
 
-    A new trustee password (the trustee-domain admin's credentials), the new
-    trust on the row, the old trust deleted (the service's credentials).
-    Repeating it after a crash is harmless.
+    Gives the trustee a new password (the trustee-domain admin's credentials)
+    and returns the columns that put it and the new trust on the row. The
+    caller writes them (the conductor's task, under its reservation) and then
+    deletes the old trust with :func:`delete_replaced_trust`. Repeating it after
+    a crash is harmless: until the row holds the new trust, the password is
+    changed again.
 
-    :returns: as :func:`check_trust`.
-    :raises ClusterNotFound:
+    :param cluster: the cluster row.
+    :returns: the cluster columns to write (``{}``: nothing to rotate).
     :raises TrusteeOrTrustToClusterFailed: Keystone refused or is unreachable.
     """
-    cluster = db.get_cluster_by_uuid(ml_context.get_admin_context(), cluster_uuid)
     if not trusts_enabled() or not new:
-        return _summary(cluster)
+        return {}
     if 'trustee_user_id' in new:  # a cluster that had none: the API made both
-        cluster = db.update_cluster(cluster_uuid, dict(new))
-        return _summary(cluster)
-    old_trust = cluster.trust_id
-    if old_trust != new['trust_id']:
-        password = _new_password()
-        stored = encrypt_password(password)
-        try:
-            _domain_admin_client().users.update(cluster.trustee_user_id, password=password)
-        except ks_exc.ClientException as error:
-            raise _failed(cluster_uuid, error)
-        # Saved with the new trust at once: the old password no longer works.
-        cluster = db.update_cluster(cluster_uuid, {'trustee_password': stored,
-                                                   'trust_id': new['trust_id']})
-        if old_trust:
-            _delete_trust_id(cluster_uuid, old_trust)
-    LOG.info('Cluster %s: trustee password and trust rotated (trust %s)', cluster_uuid,
-             cluster.trust_id)
-    return _summary(cluster)
+        return dict(new)
+    if cluster.trust_id == new['trust_id']:
+        return {}  # done before a crash; only the old trust may be left to delete
+    password = _new_password()
+    stored = encrypt_password(password)
+    try:
+        keystone.domain_admin_client().users.update(cluster.trustee_user_id, password=password)
+    except ks_exc.ClientException as error:
+        raise _failed(cluster.uuid, error)
+    LOG.info('Cluster %s: trustee password changed for trust %s', cluster.uuid,
+             new['trust_id'])
+    # Written with the new trust at once: the old password no longer works.
+    return {'trustee_password': stored, 'trust_id': new['trust_id']}
+
+
+def delete_replaced_trust(cluster_uuid: str, trust_id: str | None) -> None:
+    """Delete the trust a rotation replaced, once the row holds the new one (best effort)."""
+    if trust_id and trusts_enabled():
+        _delete_trust_id(cluster_uuid, trust_id)
+        LOG.info('Cluster %s: old trust %s deleted', cluster_uuid, trust_id)
 
 
 # -- deleting them -------------------------------------------------------------------------
@@ -354,20 +307,19 @@ def apply_rotation(cluster_uuid: str, new: dict[str, Any]) -> dict[str, Any]:
 def _delete_trust_id(cluster_uuid: str, trust_id: str) -> None:
     """Delete a trust with the service's credentials (Keystone lets an admin)."""
     try:
-        _service_client().trusts.delete(trust_id)
+        keystone.service_client().trusts.delete(trust_id)
         return
     except ks_exc.NotFound:
         return
     except (ks_exc.ClientException, exception.MagnumLikeException) as error:
-        LOG.debug('Trust %s not deletable by the service: %s', trust_id, error)
-    # Keystone drops a deleted trustee's trusts; say so if the user is gone too.
-    LOG.warning('Trust %s of cluster %s could not be deleted directly; it goes with its '
-                'trustee user.', trust_id, cluster_uuid)
+        # Keystone drops a deleted trustee's trusts: say why, and where it goes.
+        LOG.warning('Trust %s of cluster %s could not be deleted by the service (%s); it '
+                    'goes with its trustee user.', trust_id, cluster_uuid, error)
 
 
 def _delete_user(user_id: str, *, quiet: bool = False) -> None:
     try:
-        _domain_admin_client().users.delete(user_id)
+        keystone.domain_admin_client().users.delete(user_id)
     except ks_exc.NotFound:
         pass
     except ks_exc.ClientException as error:
@@ -376,26 +328,28 @@ def _delete_user(user_id: str, *, quiet: bool = False) -> None:
         LOG.warning('Trustee user %s could not be deleted: %s', user_id, error)
 
 
-def delete_trust(context: Any, cluster_uuid: str) -> None:
-    """Delete a cluster's trust and trustee user (404s ignored) and clear them on the row.
+def delete_trust(cluster: Any) -> dict[str, Any]:
+    """Delete a cluster's trust and trustee user (404s ignored).
 
-    :param context: unused: conductors delete with the service's and the
-        trustee-domain admin's credentials, never a user's token.
-    :raises ClusterNotFound:
+    Conductors delete with the service's and the trustee-domain admin's
+    credentials, never a user's token.
+
+    :param cluster: the cluster row.
+    :returns: the cluster columns that clear them, for the caller to write
+        (``{}``: there was nothing to delete).
     :raises TrusteeOrTrustToClusterFailed: Keystone unreachable or refused the user delete.
     """
-    cluster = db.get_cluster_by_uuid(ml_context.get_admin_context(), cluster_uuid)
     if not (cluster.trust_id or cluster.trustee_user_id) or not trusts_enabled():
-        return
+        return {}
     try:
         if cluster.trust_id:
-            _delete_trust_id(cluster_uuid, cluster.trust_id)
+            _delete_trust_id(cluster.uuid, cluster.trust_id)
         if cluster.trustee_user_id:
             _delete_user(cluster.trustee_user_id)
     except ks_exc.ClientException as error:
-        raise _failed(cluster_uuid, error)
-    db.update_cluster(cluster_uuid, {field: None for field in _TRUST_FIELDS})
-    LOG.info('Cluster %s: trust and trustee user deleted', cluster_uuid)
+        raise _failed(cluster.uuid, error)
+    LOG.info('Cluster %s: trust and trustee user deleted', cluster.uuid)
+    return {field: None for field in _TRUST_FIELDS}
 
 
 def magnum_url() -> str:
@@ -420,6 +374,6 @@ def heat_parameters(context: Any, cluster: Any) -> dict[str, str]:
         'trustee_password': (decrypt_password(cluster.trustee_password)
                              if enabled and cluster.trustee_password else ''),
         'trust_id': (cluster.trust_id or '') if CONF.trust.cluster_user_trust else '',
-        'auth_url': auth_url(cluster.uuid) if enabled else '',
+        'auth_url': keystone.auth_url(cluster.uuid) if enabled else '',
         'magnum_url': magnum_url(),
     }

@@ -20,6 +20,8 @@ Who calls what:
 Callers that change refs (ensure, delete, rotate) must hold the cluster (the
 conductor's reservation, or the API's status check) so that two of them do not
 replace each other's refs; refs replaced behind their back would never be deleted.
+This module reads the cluster row but never writes it: those callers pass
+their own writer (``save``; the conductor's is ``ClusterTask.save``).
 
 Names. Certificates are stored before the row points at them, so a process
 can die in between; the one that takes over must not make a second set and
@@ -33,18 +35,22 @@ the one a rotation may have been storing, whether or not the row points at them.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from oslo_log import log as logging
 from oslo_utils import strutils
 
-from magnum_like.common import cert_manager
 from magnum_like.common import context as ml_context
 from magnum_like.common import exception
-from magnum_like.common import x509
 from magnum_like.db import api as db
+from magnum_like.pki import cert_manager
+from magnum_like.pki import x509
 
 LOG = logging.getLogger(__name__)
+
+#: Writes cluster columns for the caller (the conductor's ``ClusterTask.save``,
+#: under its reservation): this module reads the row but never writes it.
+Saver = Callable[[dict[str, Any]], None]
 
 KUBERNETES = 'kubernetes'
 ETCD = 'etcd'
@@ -185,20 +191,20 @@ def _generate(context: Any, cluster: Any, fields: set[str], kube_ca: x509.KeyPai
     return result
 
 
-def _save(context: Any, cluster_uuid: str, made: dict[str, str],
-          values: dict[str, Any] | None = None, save: Any = None) -> None:
+def _save(context: Any, made: dict[str, str], save: Saver,
+          values: dict[str, Any] | None = None) -> None:
     try:
-        if save is not None:
-            save(dict(values or {}, **made))
-        else:
-            db.update_cluster(cluster_uuid, dict(values or {}, **made))
+        save(dict(values or {}, **made))
     except Exception:
+        # The write refused (the reservation lost, the database down): nothing is
+        # left unreferenced. A process that dies here instead leaves them under
+        # the generation's names, which the next attempt adopts.
         delete_refs(context, made)
         raise
 
 
 def ensure_cluster_certificates(context: Any, cluster_uuid: str, *,
-                                save: Any = None) -> dict[str, str]:
+                                save: Saver) -> dict[str, str]:
     """Give a cluster its CAs and client certificate, unless it has them.
 
     Idempotent: references already on the row are kept and nothing new is
@@ -207,9 +213,8 @@ def ensure_cluster_certificates(context: Any, cluster_uuid: str, *,
 
     :param context: the request context (passed to the cert manager).
     :param cluster_uuid: the cluster.
-    :param save: writes the new references (the conductor's
-        ``ClusterTask.save``, so they are written under its reservation);
-        by default a plain row update.
+    :param save: writes the new references: the conductor's
+        ``ClusterTask.save``, so they are written under its reservation.
     :returns: ``{ref column: ref}`` for all four references.
     :raises ClusterNotFound:
     :raises CertificateStorageError: the cert manager failed (nothing is left behind).
@@ -227,7 +232,7 @@ def ensure_cluster_certificates(context: Any, cluster_uuid: str, *,
         kube_ca = x509.KeyPair(stored.certificate, stored.private_key)
     replaced = {f: refs[f] for f in missing if refs[f]}
     made = _generate(context, cluster, missing, kube_ca, _generation(cluster))
-    _save(context, cluster_uuid, made, save=save)
+    _save(context, made, save)
     # A name-derived ref may come back the same after a replacement: keep it.
     delete_refs(context, {f: r for f, r in replaced.items() if r not in made.values()})
     LOG.info('Cluster %s: certificates made (%s)', cluster_uuid, ', '.join(sorted(made)))
@@ -257,8 +262,7 @@ def delete_refs(context: Any, refs: dict[str, str | None] | list[str | None]) ->
         raise failure
 
 
-def delete_cluster_certificates(context: Any, cluster_uuid: str, *,
-                                save: Any = None) -> None:
+def delete_cluster_certificates(context: Any, cluster_uuid: str, *, save: Saver) -> None:
     """Remove every certificate of a cluster and clear its references.
 
     The references on the row are deleted, then everything stored under the
@@ -266,8 +270,7 @@ def delete_cluster_certificates(context: Any, cluster_uuid: str, *,
     may have been storing when it died), which the row may never have
     pointed at.
 
-    :param save: clears the references (the conductor's ``ClusterTask.save``);
-        by default a plain row update.
+    :param save: clears the references (the conductor's ``ClusterTask.save``).
     :raises ClusterNotFound:
     :raises CertificateStorageError: some could not be deleted; their refs stay on
         the row so a retry finds them (and the names are swept again).
@@ -281,11 +284,7 @@ def delete_cluster_certificates(context: Any, cluster_uuid: str, *,
         except exception.MagnumLikeException:
             kept[field] = ref
     if refs:
-        cleared = {f: None for f in refs if f not in kept}
-        if save is not None:
-            save(cleared)
-        else:
-            db.update_cluster(cluster_uuid, cleared)
+        save({f: None for f in refs if f not in kept})
     if kept:
         raise exception.CertificateStorageError(
             backend=_manager().name, reason='could not delete %s' % ', '.join(sorted(kept)))
@@ -295,12 +294,12 @@ def delete_cluster_certificates(context: Any, cluster_uuid: str, *,
     LOG.info('Cluster %s: certificates deleted', cluster_uuid)
 
 
-def rotate_cluster_ca(context: Any, cluster_uuid: str, *,
+def rotate_cluster_ca(context: Any, cluster_uuid: str, *, save: Saver,
                       values: dict[str, Any] | None = None) -> dict[str, str | None]:
     """Replace a cluster's three CAs and its client certificate.
 
-    The new references are written to the row (with ``values``, in the same
-    update: the API passes the status change; when ``values`` has
+    The new references are written through ``save`` (with ``values``, in the
+    same write: the API passes the operation it claimed; when ``values`` has
     ``operation_args``, the old references are added to it as ``old_refs`` so
     the row itself says what to delete later). The old certificates are not
     deleted: the nodes trust the old CAs until the stack update has handed
@@ -308,6 +307,8 @@ def rotate_cluster_ca(context: Any, cluster_uuid: str, *,
 
     :param context: the request context.
     :param cluster_uuid: the cluster.
+    :param save: writes the new references with ``values`` (the API's write of
+        the operation it claimed).
     :param values: more cluster columns to write with the new references.
     :returns: the old ``{ref column: ref}``.
     :raises ClusterNotFound:
@@ -321,7 +322,7 @@ def rotate_cluster_ca(context: Any, cluster_uuid: str, *,
     generation = _generation(cluster) + 1
     values['ca_generation'] = generation
     made = _generate(context, cluster, set(REF_FIELDS), None, generation)
-    _save(context, cluster_uuid, made, values)
+    _save(context, made, save, values)
     LOG.info('Cluster %s: CAs rotated', cluster_uuid)
     return old
 
