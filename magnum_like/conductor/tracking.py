@@ -14,14 +14,13 @@
   list); only a stack that ended (or vanished) costs more calls (outputs or
   failed resources, read by ``operations.finish``).
 * :meth:`~ClusterEngine.handle_heat_event`: Heat's ``orchestration.stack.*``
-  notification for a stack of ours ends its operation at once.
+  notification for a stack of ours ends its operation at once
+  (:mod:`~magnum_like.conductor.heat_events`).
 
+Which conductor owns which cluster: :mod:`~magnum_like.conductor.ring`.
 Threads: new operations run on the RPC server's threads; completions (Heat
 notifications) on their own pool (``event_workers``), so a burst of creates
-never queues a status behind it. An event for a cluster this process holds
-right now (typically: Heat finished before the create wrote down that it
-started) is parked and handled the moment the holder releases it, instead of
-being retried on a timer.
+never queues a status behind it.
 
 Anything that changes a cluster runs under its reservation (``ClusterTask``),
 so the ring only divides the work; it never has to be exact.
@@ -31,14 +30,10 @@ from __future__ import annotations
 import collections
 import datetime
 import threading
-import time
 from typing import Any, Callable
 
 import futurist
 from oslo_log import log as logging
-import oslo_messaging as messaging
-from oslo_utils import timeutils
-from tooz import hashring
 
 from magnum_like.common import context as ml_context
 from magnum_like.common import exception
@@ -46,8 +41,10 @@ from magnum_like.common import heat
 from magnum_like.conductor import db_watch
 from magnum_like.conductor import deadlines
 from magnum_like.conductor import federations
+from magnum_like.conductor import heat_events
 from magnum_like.conductor import manager
 from magnum_like.conductor import operations
+from magnum_like.conductor import ring as ring_mod
 from magnum_like.conductor import states
 from magnum_like.conductor import task as task_mod
 from magnum_like import conf as ml_conf
@@ -56,38 +53,8 @@ from magnum_like.db import api as db
 LOG = logging.getLogger(__name__)
 BINARY = manager.BINARY
 CLUSTER_TAG_PREFIX = heat.CLUSTER_TAG_PREFIX
-
-
-class Ring:
-    """A consistent hash ring over the live conductors (heartbeats in ``magnum_service``).
-
-    :param host: this conductor (always a member, even before its first heartbeat lands).
-    """
-
-    def __init__(self, host: str, conf: Any) -> None:
-        self.host = host
-        self.conf = conf
-        self.hosts: list[str] = [host]
-        self._ring = hashring.HashRing([host])
-
-    def refresh(self) -> list[str]:
-        """Re-read the live conductors; rebuild the ring if they changed."""
-        cutoff = timeutils.utcnow().replace(tzinfo=None) - datetime.timedelta(
-            seconds=self.conf.conductor.service_down_time)
-        hosts = {row.host for row in db.get_magnum_service_list()
-                 if row.binary == BINARY and not row.forced_down
-                 and row.last_seen_up is not None and row.last_seen_up >= cutoff}
-        hosts.add(self.host)
-        hosts_sorted = sorted(hosts)
-        if hosts_sorted != self.hosts:
-            LOG.info('Conductor ring of %s: %s', self.host, ', '.join(hosts_sorted))
-            self.hosts = hosts_sorted
-            self._ring = hashring.HashRing(hosts_sorted)
-        return self.hosts
-
-    def owns(self, uuid: str) -> bool:
-        """Whether this conductor tracks the cluster ``uuid``."""
-        return self.host in self._ring.get_nodes(uuid.encode())
+#: The ring moved to :mod:`magnum_like.conductor.ring`; the name stays for callers.
+Ring = ring_mod.Ring
 
 
 class ClusterEngine:
@@ -100,14 +67,12 @@ class ClusterEngine:
     def __init__(self, host: str, *, conf: Any = None) -> None:
         self.host = host
         self.conf = conf or ml_conf.CONF
-        self.ring = Ring(host, self.conf)
+        self.ring = ring_mod.Ring(host, self.conf)
         self._executor = futurist.ThreadPoolExecutor(max_workers=self.conf.conductor.workers)
-        self._events = futurist.ThreadPoolExecutor(
-            max_workers=self.conf.conductor.event_workers)
+        self.events = heat_events.HeatEvents(host, lambda uuid: self._task(None, uuid),
+                                             self.conf.conductor.event_workers)
         self._inflight: set[str] = set()
         self._lock = threading.Lock()
-        #: uuid -> the Heat event waiting for this process to release the cluster.
-        self._parked: dict[str, tuple] = {}
         self._global_refused = False
         self.stats: collections.Counter = collections.Counter()
         self.sync_passes = 0
@@ -142,11 +107,7 @@ class ClusterEngine:
                                     live_hosts=self.ring.refresh(), on_release=self._released)
 
     def _released(self, uuid: str) -> None:
-        """A task of this process let ``uuid`` go: handle an event parked for it."""
-        with self._lock:
-            parked = self._parked.pop(uuid, None)
-        if parked is not None:
-            self._events.submit(self._on_event, uuid, *parked)
+        self.events.released(uuid)
 
     # -- periodic ---------------------------------------------------------------
     def sync(self) -> None:
@@ -244,49 +205,12 @@ class ClusterEngine:
             return
         if self.federations.on_event(payload):
             return
-        uuid = next((tag[len(CLUSTER_TAG_PREFIX):] for tag in payload.get('tags') or []
-                     if isinstance(tag, str) and tag.startswith(CLUSTER_TAG_PREFIX)), None)
+        uuid = heat_events.cluster_of(payload)
         if uuid is None:
             return
         self.stats['heat_events'] += 1
-        self._events.submit(self._on_event, uuid, payload.get('stack_identity'),
-                            payload.get('state'), payload.get('updated_at'))
-
-    def _park(self, uuid: str, event: tuple) -> bool:
-        """Park ``event`` if a task of this process holds ``uuid`` (see ``_released``)."""
-        with self._lock:
-            if (self.host, uuid) in task_mod.HELD:
-                self._parked[uuid] = event
-                return True
-        return False
-
-    def _on_event(self, uuid: str, stack_id: str | None, state: str | None,
-                  updated: str | None) -> None:
-        # The conductor that started the action may still hold the cluster
-        # (Heat can finish before the start is written down). Held here: park
-        # the event for the holder's release. Held by another conductor: retry
-        # briefly; polling catches anything later.
-        for attempt in range(20):
-            try:
-                with self._task(None, uuid) as task:
-                    args = task.args
-                    if operations.STARTED not in args or args.get(operations.STACK) != stack_id:
-                        return
-                    outcome = operations.outcome_of(task.cluster.operation, args, state, updated)
-                    if outcome is not None:
-                        operations.finish(task, outcome, stack_id=stack_id)
-                    return
-            except task_mod.ClusterLocked:
-                if self._park(uuid, (stack_id, state, updated)):
-                    return
-                time.sleep(0.05 * (attempt + 1))
-            except exception.ClusterNotFound:
-                return
-            except Exception as error:
-                # Dropped: the tracking pass reads the stack's state again.
-                if not db_watch.WATCH.failed(error, 'Heat event of cluster %s' % uuid):
-                    LOG.exception('Handling Heat event for cluster %s failed', uuid)
-                return
+        self.events.submit(uuid, payload.get('stack_identity'), payload.get('state'),
+                           payload.get('updated_at'))
 
     # -- units of work (under the reservation) ------------------------------------
     def _finish(self, uuid: str, stack_id: str, outcome: str) -> None:
@@ -345,46 +269,5 @@ class ClusterEngine:
     def stop(self) -> None:
         """Stop taking work; wait for what runs."""
         self._executor.shutdown(wait=True)
-        self._events.shutdown(wait=True)
+        self.events.stop()
 
-
-class HeatNotificationEndpoint:
-    """oslo.messaging notification endpoint for Heat's stack notifications."""
-
-    filter_rule = messaging.NotificationFilter(event_type=r'^orchestration\.stack\.')
-
-    def __init__(self, engine: ClusterEngine) -> None:
-        self.engine = engine
-
-    def info(self, ctxt: Any, publisher_id: str, event_type: str, payload: dict,
-             metadata: dict) -> Any:
-        self.engine.handle_heat_event(event_type, payload or {})
-        return messaging.NotificationResult.HANDLED
-
-    error = info
-
-
-def start_heat_listener(engine: ClusterEngine, conf: Any) -> Any | None:
-    """Listen to Heat's notifications (``[conductor] heat_notifications*``); None if off."""
-    opts = conf.conductor
-    if not opts.heat_notifications:
-        return None
-    url = opts.heat_notifications_url or conf.transport_url
-    transport = messaging.get_notification_transport(conf, url=url)
-    targets = [messaging.Target(topic=opts.heat_notifications_topic,
-                                exchange=opts.heat_notifications_exchange)]
-    listener = messaging.get_notification_listener(
-        transport, targets, [HeatNotificationEndpoint(engine)], executor='threading',
-        pool=opts.heat_notifications_pool)
-    listener.start()
-    listener._ml_transport = transport  # closed in stop_heat_listener
-    return listener
-
-
-def stop_heat_listener(listener: Any) -> None:
-    """Stop a listener made by :func:`start_heat_listener`."""
-    if listener is None:
-        return
-    listener.stop()
-    listener.wait()
-    listener._ml_transport.cleanup()
