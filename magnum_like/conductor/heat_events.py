@@ -1,9 +1,10 @@
 """Heat's ``orchestration.stack.*`` notifications: an operation ends when its stack does.
 
 :class:`HeatEvents` turns a notification for a stack of ours into the end of
-the cluster's operation, on its own pool of threads (``[conductor]
-event_workers``), apart from the threads that start new operations, so a
-status never waits behind a burst of creates. An event for a cluster this
+the cluster's operation, as finishing work of the conductor's
+:class:`~magnum_like.conductor.admission.Admission`: on its own pool of threads
+(``[conductor] event_workers``), and no new operation starts in this process
+while it is pending, so a status never waits behind a burst of creates. An event for a cluster this
 process holds right now (typically: Heat finished before the create wrote
 down that it started) is parked and handled the moment the holder releases
 it, instead of being retried on a timer.
@@ -18,12 +19,12 @@ import threading
 import time
 from typing import Any, Callable
 
-import futurist
 from oslo_log import log as logging
 import oslo_messaging as messaging
 
 from magnum_like.common import exception
 from magnum_like.common import heat
+from magnum_like.conductor import admission as admission_mod
 from magnum_like.conductor import db_watch
 from magnum_like.conductor import operations
 from magnum_like.conductor import task as task_mod
@@ -43,21 +44,22 @@ class HeatEvents:
 
     :param host: this conductor.
     :param task: ``task(uuid)`` opens a ``ClusterTask`` on the cluster (the engine's).
-    :param workers: threads of the event pool.
+    :param admission: runs the events as finishing work.
     """
 
-    def __init__(self, host: str, task: Callable[[str], Any], workers: int) -> None:
+    def __init__(self, host: str, task: Callable[[str], Any],
+                 admission: admission_mod.Admission) -> None:
         self.host = host
         self._task = task
-        self._pool = futurist.ThreadPoolExecutor(max_workers=workers)
+        self._admission = admission
         self._lock = threading.Lock()
         #: uuid -> the Heat event waiting for this process to release the cluster.
         self._parked: dict[str, tuple] = {}
 
     def submit(self, uuid: str, stack_id: str | None, state: str | None,
                updated: str | None) -> None:
-        """Queue the stack event of cluster ``uuid`` on the event pool."""
-        self._pool.submit(self._on_event, uuid, stack_id, state, updated)
+        """Queue the stack event of cluster ``uuid`` as finishing work."""
+        self._admission.finish(self._on_event, uuid, stack_id, state, updated)
 
     def released(self, uuid: str) -> None:
         """A task of this process let ``uuid`` go: handle an event parked for it."""
@@ -93,7 +95,8 @@ class HeatEvents:
             except task_mod.ClusterLocked:
                 if self._park(uuid, (stack_id, state, updated)):
                     return
-                time.sleep(0.05 * (attempt + 1))
+                with self._admission.paused():  # waiting on another conductor
+                    time.sleep(0.05 * (attempt + 1))
             except exception.ClusterNotFound:
                 return
             except Exception as error:
@@ -101,10 +104,6 @@ class HeatEvents:
                 if not db_watch.WATCH.failed(error, 'Heat event of cluster %s' % uuid):
                     LOG.exception('Handling Heat event for cluster %s failed', uuid)
                 return
-
-    def stop(self) -> None:
-        """Stop taking events; wait for those being handled."""
-        self._pool.shutdown(wait=True)
 
 
 class HeatNotificationEndpoint:

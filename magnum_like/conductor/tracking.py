@@ -9,18 +9,23 @@
   live conductors — reconcile intents whose cast was lost (no live
   reservation, older than ``reconcile_grace``), fail those past their
   ``deadline``, and track started ones with **one** Heat stack list per pass
-  across projects (``global_tenant=True``, tag ``SERVICE_TAG``; per project
-  when ``[conductor] heat_global_list`` is false or Heat refuses the global
-  list); only a stack that ended (or vanished) costs more calls (outputs or
-  failed resources, read by ``operations.finish``).
+  across projects (``global_tenant=True``, tag ``SERVICE_TAG``, status
+  ``IN_PROGRESS``; per project when ``[conductor] heat_global_list`` is false
+  or Heat refuses the global list). The list holds only the stacks still
+  working, however many clusters are complete; a watched stack missing from it
+  ended (or vanished) and costs one GET, then what ``operations.finish`` reads
+  (outputs or failed resources). A listed stack costs no further work.
 * :meth:`~ClusterEngine.handle_heat_event`: Heat's ``orchestration.stack.*``
   notification for a stack of ours ends its operation at once
   (:mod:`~magnum_like.conductor.heat_events`).
 
 Which conductor owns which cluster: :mod:`~magnum_like.conductor.ring`.
-Threads: new operations run on the RPC server's threads; completions (Heat
-notifications) on their own pool (``event_workers``), so a burst of creates
-never queues a status behind it.
+Threads: new operations start on the RPC server's threads (or, reconciled, on
+the engine's pool), at most ``[conductor] workers`` at once; completions (Heat
+notifications, and stacks the pass saw end) are finishing work on their own
+pool (``event_workers``), and no start begins while one is pending
+(:mod:`~magnum_like.conductor.admission`): a burst of creates never queues a
+status behind it.
 
 Anything that changes a cluster runs under its reservation (``ClusterTask``),
 so the ring only divides the work; it never has to be exact.
@@ -38,6 +43,7 @@ from oslo_log import log as logging
 from magnum_like.common import context as ml_context
 from magnum_like.common import exception
 from magnum_like.common import heat
+from magnum_like.conductor import admission
 from magnum_like.conductor import db_watch
 from magnum_like.conductor import deadlines
 from magnum_like.conductor import federations
@@ -53,6 +59,9 @@ from magnum_like.db import api as db
 LOG = logging.getLogger(__name__)
 BINARY = manager.BINARY
 CLUSTER_TAG_PREFIX = heat.CLUSTER_TAG_PREFIX
+#: Heat's stack list filter ``status`` (the state without the action): stacks
+#: still working on any action.
+WORKING = 'IN_PROGRESS'
 #: The ring moved to :mod:`magnum_like.conductor.ring`; the name stays for callers.
 Ring = ring_mod.Ring
 
@@ -68,9 +77,11 @@ class ClusterEngine:
         self.host = host
         self.conf = conf or ml_conf.CONF
         self.ring = ring_mod.Ring(host, self.conf)
-        self._executor = futurist.ThreadPoolExecutor(max_workers=self.conf.conductor.workers)
+        opts = self.conf.conductor
+        self._executor = futurist.ThreadPoolExecutor(max_workers=opts.workers)
+        self.admission = admission.Admission(opts.workers, opts.event_workers)
         self.events = heat_events.HeatEvents(host, lambda uuid: self._task(None, uuid),
-                                             self.conf.conductor.event_workers)
+                                             self.admission)
         self._inflight: set[str] = set()
         self._lock = threading.Lock()
         self._global_refused = False
@@ -81,9 +92,13 @@ class ClusterEngine:
 
     # -- RPC --------------------------------------------------------------------
     def process_cluster(self, context: Any, uuid: str) -> None:
-        """Carry out the cluster's recorded intent, if no live conductor holds it."""
+        """Carry out the cluster's recorded intent, if no live conductor holds it.
+
+        Waits (holding nothing) while this process finishes operations or
+        starts its ``[conductor] workers`` others (``admission``).
+        """
         try:
-            with self._task(context, uuid) as task:
+            with self.admission.start(), self._task(context, uuid) as task:
                 if task.cluster.operation is None:
                     return
                 if task.cluster.deadline is not None and task.cluster.deadline < task_mod.utcnow():
@@ -140,7 +155,7 @@ class ClusterEngine:
                 continue  # a live conductor is on it right now
             args = cluster.operation_args or {}
             if cluster.deadline is not None and cluster.deadline < now:
-                self._submit(cluster.uuid, self._deadline, cluster.uuid)
+                self._submit(cluster.uuid, self._deadline, cluster.uuid, finishing=True)
             elif operations.STARTED not in args:
                 age = now - (cluster.updated_at or cluster.created_at or now)
                 if cluster.reservation or age >= grace:
@@ -178,11 +193,14 @@ class ClusterEngine:
 
         :raises: the list's error (Forbidden when a global list is refused).
         """
+        # Only the stacks still working: a complete cluster's stack is never in
+        # the answer, so the list's size follows the work, not the clusters.
         if project_id is None:
-            stacks = heat.HeatClient.service().list_stacks(tags=heat.SERVICE_TAG,
-                                                           global_tenant=True)
+            stacks = heat.HeatClient.service().list_stacks(
+                tags=heat.SERVICE_TAG, global_tenant=True, status=WORKING)
         else:
-            stacks = heat.HeatClient(project_id).list_stacks(tags=heat.SERVICE_TAG)
+            stacks = heat.HeatClient(project_id).list_stacks(tags=heat.SERVICE_TAG,
+                                                             status=WORKING)
         self.stats['stack_lists'] += 1
         by_id = {stack.id: stack for stack in stacks}
         for cluster in clusters:
@@ -190,13 +208,15 @@ class ClusterEngine:
             stack_id = args.get(operations.STACK)
             stack = by_id.get(stack_id)
             if stack is None:
-                # Not listed: gone (or never made). Confirm with one GET.
-                self._submit(cluster.uuid, self._confirm_gone, cluster.uuid, stack_id)
+                # Not working any more: ended, gone or never made. One GET tells.
+                self._submit(cluster.uuid, self._confirm_gone, cluster.uuid, stack_id,
+                             finishing=True)
                 continue
             outcome = operations.outcome_of(cluster.operation, args, stack.stack_status,
                                             getattr(stack, 'updated_time', None))
             if outcome is not None:
-                self._submit(cluster.uuid, self._finish, cluster.uuid, stack_id, outcome)
+                self._submit(cluster.uuid, self._finish, cluster.uuid, stack_id, outcome,
+                             finishing=True)
 
     # -- Heat notifications ---------------------------------------------------------
     def handle_heat_event(self, event_type: str, payload: dict) -> None:
@@ -244,8 +264,12 @@ class ClusterEngine:
             if task.cluster.operation and deadline is not None and deadline < task_mod.utcnow():
                 deadlines.deadline_passed(task)
 
-    def _submit(self, uuid: str, func: Callable, *args: Any) -> None:
-        """Run ``func`` on the pool unless work on ``uuid`` is already queued here."""
+    def _submit(self, uuid: str, func: Callable, *args: Any, finishing: bool = False) -> None:
+        """Run ``func`` unless work on ``uuid`` is already queued here.
+
+        :param finishing: it ends an operation: run it as the admission's
+            finishing work (starts wait for it); else on the engine's pool.
+        """
         with self._lock:
             if uuid in self._inflight:
                 return
@@ -264,10 +288,13 @@ class ClusterEngine:
                 with self._lock:
                     self._inflight.discard(uuid)
 
-        self._executor.submit(run)
+        if finishing:
+            self.admission.finish(run)
+        else:
+            self._executor.submit(run)
 
     def stop(self) -> None:
         """Stop taking work; wait for what runs."""
         self._executor.shutdown(wait=True)
-        self.events.stop()
+        self.admission.stop()
 
