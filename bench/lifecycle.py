@@ -230,39 +230,52 @@ def burst(n: int, conductors: int, args) -> dict:
         run.close()
 
 
-def tracked(n: int, in_progress: int, conductors: int, args) -> dict:
+def seed(sim, template: str, n: int, in_progress: int) -> int:
+    """``n`` clusters with stacks, the last ``in_progress`` started and held; the hang's id."""
     from magnum_like.common import heat
-    from magnum_like.db import api as db
     from magnum_like.db import clusters as db_clusters
     from magnum_like.db import sqlalchemy_utils as utils
+    body = {'heat_template_version': '2018-08-31',
+            'resources': {'nothing': {'type': 'OS::Heat::None'}}}
+    rows = []
+    hang = None
+    emit = sim.notifier.emit
+    sim.notifier.emit = lambda *a, **k: None  # a seeded stack ending is no news to anyone
+    for i in range(n):
+        u = str(uuidlib.uuid4())
+        if i == n - in_progress:
+            hang = sim.faults.add_hang('*')
+        with sim.store.lock:
+            stack = sim.engine.new_stack(project='bench', name='b-%s' % u[:8],
+                                         template=body, files={}, env={}, params={})
+            sim.engine.create(stack, tags=[heat.SERVICE_TAG, heat.cluster_tag(u)])
+        if hang is None:
+            rows.append(_cluster(u, template, status='CREATE_COMPLETE', stack_id=stack.id))
+        else:
+            rows.append(_cluster(u, template, status='CREATE_IN_PROGRESS', stack_id=stack.id,
+                                 operation='create',
+                                 operation_args={'_started': '2026-01-01T00:00:00',
+                                                 '_stack': stack.id}))
+    while True:
+        with sim.store.lock:
+            working = sum(1 for s in sim.engine.stacks.values() if s.status == 'IN_PROGRESS')
+        if working <= in_progress:
+            break
+        time.sleep(0.1)
+    sim.notifier.emit = emit
+    with utils.writer() as session:
+        session.add_all([db_clusters._new_cluster(values) for values in rows])
+    return hang
+
+
+def tracked(n: int, in_progress: int, conductors: int, args) -> dict:
+    from magnum_like.db import api as db
     run = Run(conductors, db_backend=args.db, sync_interval=args.sync_interval,
               stack_delay=0.0)
     try:
         run.wait_started(conductors)
         template = run.template()
-        sim = run.sim
-        body = {'heat_template_version': '2018-08-31',
-                'resources': {'nothing': {'type': 'OS::Heat::None'}}}
-        rows = []
-        hang = None
-        for i in range(n):
-            u = str(uuidlib.uuid4())
-            if i == n - in_progress:
-                hang = sim.faults.add_hang('*')
-            with sim.store.lock:
-                stack = sim.engine.new_stack(project='bench', name='b-%s' % u[:8],
-                                             template=body, files={}, env={}, params={})
-                sim.engine.create(stack, tags=[heat.SERVICE_TAG, heat.cluster_tag(u)])
-            if hang is None:
-                rows.append(_cluster(u, template.uuid, status='CREATE_COMPLETE',
-                                     stack_id=stack.id))
-            else:
-                rows.append(_cluster(u, template.uuid, status='CREATE_IN_PROGRESS',
-                                     stack_id=stack.id, operation='create',
-                                     operation_args={'_started': '2026-01-01T00:00:00',
-                                                     '_stack': stack.id}))
-        with utils.writer() as session:
-            session.add_all([db_clusters._new_cluster(values) for values in rows])
+        hang = seed(run.sim, template.uuid, n, in_progress)
         # settle: the conductors' first passes over the new rows, and the health pass
         time.sleep(max(5.0, 2 * args.sync_interval))
         lists0, cpu0, t0 = len(run.lists), run.cpu(), time.monotonic()
@@ -271,7 +284,7 @@ def tracked(n: int, in_progress: int, conductors: int, args) -> dict:
         cpu = [(b - a) / elapsed * 100 for a, b in zip(cpu0, run.cpu())]
         lists = len(run.lists) - lists0
         still = len(db.get_cluster_work_list(statuses=['CREATE_IN_PROGRESS']))
-        sim.faults.remove(hang)
+        run.sim.faults.remove(hang)
         return {'clusters': n, 'in_progress': in_progress, 'conductors': conductors,
                 'cpu_pct': cpu, 'still_in_progress': still,
                 'lists_per_interval_per_conductor':

@@ -30,13 +30,13 @@ from magnum_like.conductor import operations
 from magnum_like.conductor import task as task_mod
 
 LOG = logging.getLogger(__name__)
-CLUSTER_TAG_PREFIX = heat.CLUSTER_TAG_PREFIX
 
 
 def cluster_of(payload: dict) -> str | None:
     """The cluster uuid a stack notification's tags name, or None (not a cluster's stack)."""
-    return next((tag[len(CLUSTER_TAG_PREFIX):] for tag in payload.get('tags') or []
-                 if isinstance(tag, str) and tag.startswith(CLUSTER_TAG_PREFIX)), None)
+    prefix = heat.CLUSTER_TAG_PREFIX
+    return next((tag[len(prefix):] for tag in payload.get('tags') or []
+                 if isinstance(tag, str) and tag.startswith(prefix)), None)
 
 
 class HeatEvents:

@@ -58,7 +58,6 @@ from magnum_like.db import api as db
 
 LOG = logging.getLogger(__name__)
 BINARY = manager.BINARY
-CLUSTER_TAG_PREFIX = heat.CLUSTER_TAG_PREFIX
 #: Heat's stack list filter ``status`` (the state without the action): stacks
 #: still working on any action.
 WORKING = 'IN_PROGRESS'
