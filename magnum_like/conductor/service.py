@@ -14,6 +14,7 @@ from magnum_like.common import config_check
 from magnum_like.common import rpc
 from magnum_like.conductor import db_watch
 from magnum_like.conductor import healing
+from magnum_like.conductor import heat_events
 from magnum_like.conductor import health
 from magnum_like.conductor import manager
 from magnum_like.conductor import tracking
@@ -102,7 +103,7 @@ class ConductorService:
             self._server = rpc.get_rpc_server(target, self._endpoints)
             self._server.start()
             try:
-                self._listener = tracking.start_heat_listener(self.engine, self.conf)
+                self._listener = heat_events.start_heat_listener(self.engine, self.conf)
             except Exception:
                 LOG.exception('Heat notifications unavailable; tracking by polling only')
             LOG.info('%s started on host %s, topic %s', manager.BINARY, self.host, self.topic)
@@ -142,7 +143,7 @@ class ConductorService:
             worker, self._worker = self._worker, None
             thread, self._worker_thread = self._worker_thread, None
             listener, self._listener = self._listener, None
-        tracking.stop_heat_listener(listener)
+        heat_events.stop_heat_listener(listener)
         if server is not None:
             server.stop()
             if graceful:

@@ -9,19 +9,23 @@
   live conductors — reconcile intents whose cast was lost (no live
   reservation, older than ``reconcile_grace``), fail those past their
   ``deadline``, and track started ones with **one** Heat stack list per pass
-  across projects (``global_tenant=True``, tag ``SERVICE_TAG``; per project
-  when ``[conductor] heat_global_list`` is false or Heat refuses the global
-  list); only a stack that ended (or vanished) costs more calls (outputs or
-  failed resources, read by ``operations.finish``).
+  across projects (``global_tenant=True``, tag ``SERVICE_TAG``, status
+  ``IN_PROGRESS``; per project when ``[conductor] heat_global_list`` is false
+  or Heat refuses the global list). The list holds only the stacks still
+  working, however many clusters are complete; a watched stack missing from it
+  ended (or vanished) and costs one GET, then what ``operations.finish`` reads
+  (outputs or failed resources). A listed stack costs no further work.
 * :meth:`~ClusterEngine.handle_heat_event`: Heat's ``orchestration.stack.*``
-  notification for a stack of ours ends its operation at once.
+  notification for a stack of ours ends its operation at once
+  (:mod:`~magnum_like.conductor.heat_events`).
 
-Threads: new operations run on the RPC server's threads; completions (Heat
-notifications) on their own pool (``event_workers``), so a burst of creates
-never queues a status behind it. An event for a cluster this process holds
-right now (typically: Heat finished before the create wrote down that it
-started) is parked and handled the moment the holder releases it, instead of
-being retried on a timer.
+Which conductor owns which cluster: :mod:`~magnum_like.conductor.ring`.
+Threads: new operations start on the RPC server's threads (or, reconciled, on
+the engine's pool), at most ``[conductor] workers`` at once; completions (Heat
+notifications, and stacks the pass saw end) are finishing work on their own
+pool (``event_workers``), and no start begins while one is pending
+(:mod:`~magnum_like.conductor.admission`): a burst of creates never queues a
+status behind it.
 
 Anything that changes a cluster runs under its reservation (``ClusterTask``),
 so the ring only divides the work; it never has to be exact.
@@ -31,23 +35,22 @@ from __future__ import annotations
 import collections
 import datetime
 import threading
-import time
 from typing import Any, Callable
 
 import futurist
 from oslo_log import log as logging
-import oslo_messaging as messaging
-from oslo_utils import timeutils
-from tooz import hashring
 
 from magnum_like.common import context as ml_context
 from magnum_like.common import exception
 from magnum_like.common import heat
+from magnum_like.conductor import admission
 from magnum_like.conductor import db_watch
 from magnum_like.conductor import deadlines
 from magnum_like.conductor import federations
+from magnum_like.conductor import heat_events
 from magnum_like.conductor import manager
 from magnum_like.conductor import operations
+from magnum_like.conductor import ring as ring_mod
 from magnum_like.conductor import states
 from magnum_like.conductor import task as task_mod
 from magnum_like import conf as ml_conf
@@ -55,39 +58,11 @@ from magnum_like.db import api as db
 
 LOG = logging.getLogger(__name__)
 BINARY = manager.BINARY
-CLUSTER_TAG_PREFIX = heat.CLUSTER_TAG_PREFIX
-
-
-class Ring:
-    """A consistent hash ring over the live conductors (heartbeats in ``magnum_service``).
-
-    :param host: this conductor (always a member, even before its first heartbeat lands).
-    """
-
-    def __init__(self, host: str, conf: Any) -> None:
-        self.host = host
-        self.conf = conf
-        self.hosts: list[str] = [host]
-        self._ring = hashring.HashRing([host])
-
-    def refresh(self) -> list[str]:
-        """Re-read the live conductors; rebuild the ring if they changed."""
-        cutoff = timeutils.utcnow().replace(tzinfo=None) - datetime.timedelta(
-            seconds=self.conf.conductor.service_down_time)
-        hosts = {row.host for row in db.get_magnum_service_list()
-                 if row.binary == BINARY and not row.forced_down
-                 and row.last_seen_up is not None and row.last_seen_up >= cutoff}
-        hosts.add(self.host)
-        hosts_sorted = sorted(hosts)
-        if hosts_sorted != self.hosts:
-            LOG.info('Conductor ring of %s: %s', self.host, ', '.join(hosts_sorted))
-            self.hosts = hosts_sorted
-            self._ring = hashring.HashRing(hosts_sorted)
-        return self.hosts
-
-    def owns(self, uuid: str) -> bool:
-        """Whether this conductor tracks the cluster ``uuid``."""
-        return self.host in self._ring.get_nodes(uuid.encode())
+#: Heat's stack list filter ``status`` (the state without the action): stacks
+#: still working on any action.
+WORKING = 'IN_PROGRESS'
+#: The ring moved to :mod:`magnum_like.conductor.ring`; the name stays for callers.
+Ring = ring_mod.Ring
 
 
 class ClusterEngine:
@@ -100,14 +75,14 @@ class ClusterEngine:
     def __init__(self, host: str, *, conf: Any = None) -> None:
         self.host = host
         self.conf = conf or ml_conf.CONF
-        self.ring = Ring(host, self.conf)
-        self._executor = futurist.ThreadPoolExecutor(max_workers=self.conf.conductor.workers)
-        self._events = futurist.ThreadPoolExecutor(
-            max_workers=self.conf.conductor.event_workers)
+        self.ring = ring_mod.Ring(host, self.conf)
+        opts = self.conf.conductor
+        self._executor = futurist.ThreadPoolExecutor(max_workers=opts.workers)
+        self.admission = admission.Admission(opts.workers, opts.event_workers)
+        self.events = heat_events.HeatEvents(host, lambda uuid: self._task(None, uuid),
+                                             self.admission)
         self._inflight: set[str] = set()
         self._lock = threading.Lock()
-        #: uuid -> the Heat event waiting for this process to release the cluster.
-        self._parked: dict[str, tuple] = {}
         self._global_refused = False
         self.stats: collections.Counter = collections.Counter()
         self.sync_passes = 0
@@ -116,9 +91,13 @@ class ClusterEngine:
 
     # -- RPC --------------------------------------------------------------------
     def process_cluster(self, context: Any, uuid: str) -> None:
-        """Carry out the cluster's recorded intent, if no live conductor holds it."""
+        """Carry out the cluster's recorded intent, if no live conductor holds it.
+
+        Waits (holding nothing) while this process finishes operations or
+        starts its ``[conductor] workers`` others (``admission``).
+        """
         try:
-            with self._task(context, uuid) as task:
+            with self.admission.start(), self._task(context, uuid) as task:
                 if task.cluster.operation is None:
                     return
                 if task.cluster.deadline is not None and task.cluster.deadline < task_mod.utcnow():
@@ -142,11 +121,7 @@ class ClusterEngine:
                                     live_hosts=self.ring.refresh(), on_release=self._released)
 
     def _released(self, uuid: str) -> None:
-        """A task of this process let ``uuid`` go: handle an event parked for it."""
-        with self._lock:
-            parked = self._parked.pop(uuid, None)
-        if parked is not None:
-            self._events.submit(self._on_event, uuid, *parked)
+        self.events.released(uuid)
 
     # -- periodic ---------------------------------------------------------------
     def sync(self) -> None:
@@ -179,7 +154,7 @@ class ClusterEngine:
                 continue  # a live conductor is on it right now
             args = cluster.operation_args or {}
             if cluster.deadline is not None and cluster.deadline < now:
-                self._submit(cluster.uuid, self._deadline, cluster.uuid)
+                self._submit(cluster.uuid, self._deadline, cluster.uuid, finishing=True)
             elif operations.STARTED not in args:
                 age = now - (cluster.updated_at or cluster.created_at or now)
                 if cluster.reservation or age >= grace:
@@ -217,11 +192,14 @@ class ClusterEngine:
 
         :raises: the list's error (Forbidden when a global list is refused).
         """
+        # Only the stacks still working: a complete cluster's stack is never in
+        # the answer, so the list's size follows the work, not the clusters.
         if project_id is None:
-            stacks = heat.HeatClient.service().list_stacks(tags=heat.SERVICE_TAG,
-                                                           global_tenant=True)
+            stacks = heat.HeatClient.service().list_stacks(
+                tags=heat.SERVICE_TAG, global_tenant=True, status=WORKING)
         else:
-            stacks = heat.HeatClient(project_id).list_stacks(tags=heat.SERVICE_TAG)
+            stacks = heat.HeatClient(project_id).list_stacks(tags=heat.SERVICE_TAG,
+                                                             status=WORKING)
         self.stats['stack_lists'] += 1
         by_id = {stack.id: stack for stack in stacks}
         for cluster in clusters:
@@ -229,13 +207,15 @@ class ClusterEngine:
             stack_id = args.get(operations.STACK)
             stack = by_id.get(stack_id)
             if stack is None:
-                # Not listed: gone (or never made). Confirm with one GET.
-                self._submit(cluster.uuid, self._confirm_gone, cluster.uuid, stack_id)
+                # Not working any more: ended, gone or never made. One GET tells.
+                self._submit(cluster.uuid, self._confirm_gone, cluster.uuid, stack_id,
+                             finishing=True)
                 continue
             outcome = operations.outcome_of(cluster.operation, args, stack.stack_status,
                                             getattr(stack, 'updated_time', None))
             if outcome is not None:
-                self._submit(cluster.uuid, self._finish, cluster.uuid, stack_id, outcome)
+                self._submit(cluster.uuid, self._finish, cluster.uuid, stack_id, outcome,
+                             finishing=True)
 
     # -- Heat notifications ---------------------------------------------------------
     def handle_heat_event(self, event_type: str, payload: dict) -> None:
@@ -244,49 +224,12 @@ class ClusterEngine:
             return
         if self.federations.on_event(payload):
             return
-        uuid = next((tag[len(CLUSTER_TAG_PREFIX):] for tag in payload.get('tags') or []
-                     if isinstance(tag, str) and tag.startswith(CLUSTER_TAG_PREFIX)), None)
+        uuid = heat_events.cluster_of(payload)
         if uuid is None:
             return
         self.stats['heat_events'] += 1
-        self._events.submit(self._on_event, uuid, payload.get('stack_identity'),
-                            payload.get('state'), payload.get('updated_at'))
-
-    def _park(self, uuid: str, event: tuple) -> bool:
-        """Park ``event`` if a task of this process holds ``uuid`` (see ``_released``)."""
-        with self._lock:
-            if (self.host, uuid) in task_mod.HELD:
-                self._parked[uuid] = event
-                return True
-        return False
-
-    def _on_event(self, uuid: str, stack_id: str | None, state: str | None,
-                  updated: str | None) -> None:
-        # The conductor that started the action may still hold the cluster
-        # (Heat can finish before the start is written down). Held here: park
-        # the event for the holder's release. Held by another conductor: retry
-        # briefly; polling catches anything later.
-        for attempt in range(20):
-            try:
-                with self._task(None, uuid) as task:
-                    args = task.args
-                    if operations.STARTED not in args or args.get(operations.STACK) != stack_id:
-                        return
-                    outcome = operations.outcome_of(task.cluster.operation, args, state, updated)
-                    if outcome is not None:
-                        operations.finish(task, outcome, stack_id=stack_id)
-                    return
-            except task_mod.ClusterLocked:
-                if self._park(uuid, (stack_id, state, updated)):
-                    return
-                time.sleep(0.05 * (attempt + 1))
-            except exception.ClusterNotFound:
-                return
-            except Exception as error:
-                # Dropped: the tracking pass reads the stack's state again.
-                if not db_watch.WATCH.failed(error, 'Heat event of cluster %s' % uuid):
-                    LOG.exception('Handling Heat event for cluster %s failed', uuid)
-                return
+        self.events.submit(uuid, payload.get('stack_identity'), payload.get('state'),
+                           payload.get('updated_at'))
 
     # -- units of work (under the reservation) ------------------------------------
     def _finish(self, uuid: str, stack_id: str, outcome: str) -> None:
@@ -320,8 +263,12 @@ class ClusterEngine:
             if task.cluster.operation and deadline is not None and deadline < task_mod.utcnow():
                 deadlines.deadline_passed(task)
 
-    def _submit(self, uuid: str, func: Callable, *args: Any) -> None:
-        """Run ``func`` on the pool unless work on ``uuid`` is already queued here."""
+    def _submit(self, uuid: str, func: Callable, *args: Any, finishing: bool = False) -> None:
+        """Run ``func`` unless work on ``uuid`` is already queued here.
+
+        :param finishing: it ends an operation: run it as the admission's
+            finishing work (starts wait for it); else on the engine's pool.
+        """
         with self._lock:
             if uuid in self._inflight:
                 return
@@ -340,51 +287,13 @@ class ClusterEngine:
                 with self._lock:
                     self._inflight.discard(uuid)
 
-        self._executor.submit(run)
+        if finishing:
+            self.admission.finish(run)
+        else:
+            self._executor.submit(run)
 
     def stop(self) -> None:
         """Stop taking work; wait for what runs."""
         self._executor.shutdown(wait=True)
-        self._events.shutdown(wait=True)
+        self.admission.stop()
 
-
-class HeatNotificationEndpoint:
-    """oslo.messaging notification endpoint for Heat's stack notifications."""
-
-    filter_rule = messaging.NotificationFilter(event_type=r'^orchestration\.stack\.')
-
-    def __init__(self, engine: ClusterEngine) -> None:
-        self.engine = engine
-
-    def info(self, ctxt: Any, publisher_id: str, event_type: str, payload: dict,
-             metadata: dict) -> Any:
-        self.engine.handle_heat_event(event_type, payload or {})
-        return messaging.NotificationResult.HANDLED
-
-    error = info
-
-
-def start_heat_listener(engine: ClusterEngine, conf: Any) -> Any | None:
-    """Listen to Heat's notifications (``[conductor] heat_notifications*``); None if off."""
-    opts = conf.conductor
-    if not opts.heat_notifications:
-        return None
-    url = opts.heat_notifications_url or conf.transport_url
-    transport = messaging.get_notification_transport(conf, url=url)
-    targets = [messaging.Target(topic=opts.heat_notifications_topic,
-                                exchange=opts.heat_notifications_exchange)]
-    listener = messaging.get_notification_listener(
-        transport, targets, [HeatNotificationEndpoint(engine)], executor='threading',
-        pool=opts.heat_notifications_pool)
-    listener.start()
-    listener._ml_transport = transport  # closed in stop_heat_listener
-    return listener
-
-
-def stop_heat_listener(listener: Any) -> None:
-    """Stop a listener made by :func:`start_heat_listener`."""
-    if listener is None:
-        return
-    listener.stop()
-    listener.wait()
-    listener._ml_transport.cleanup()

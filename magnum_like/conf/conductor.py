@@ -16,7 +16,9 @@ opts = [
                  help='Seconds to wait for a running cluster\'s state (e.g. a Mesos '
                       'master\'s agents) when choosing which nodes a scale-down removes.'),
     cfg.IntOpt('workers', default=8, min=1,
-               help='Threads of the conductor\'s RPC executor.'),
+               help='Operations one conductor starts at once (casts beyond that wait, '
+                    'holding nothing, and none starts while a completion is pending); '
+                    'also the threads of the reconcile pass.'),
     cfg.FloatOpt('sync_interval', default=10.0, min=0.1,
                  help='Seconds between two tracking passes: one Heat stack list (across '
                       'projects, see heat_global_list) over the in-progress clusters this '
@@ -32,7 +34,8 @@ opts = [
     cfg.IntOpt('event_workers', default=4, min=1,
                help='Threads that turn Heat notifications (and completions found by '
                     'polling) into cluster statuses; separate from the threads that start '
-                    'new operations so a burst of creates never queues a status behind it.'),
+                    'new operations, and no operation starts while a completion is '
+                    'pending, so a burst of creates never queues a status behind it.'),
     cfg.IntOpt('keygen_processes', default=2, min=0,
                help='Processes that generate the private keys of cluster CAs and client '
                     'certificates (RSA generation holds the GIL for tens of '

@@ -5,6 +5,7 @@ import time
 
 from magnum_like.conductor import operations
 from magnum_like.conductor import states
+from magnum_like.conductor import ring as ring_mod
 from magnum_like.conductor import tracking
 from magnum_like.db import api as db
 
@@ -90,7 +91,7 @@ def test_lost_cast_is_reconciled(conductor_env):
 
 def test_reservation_of_a_dead_conductor_is_taken_over(conductor_env):
     env = conductor_env
-    db.report_magnum_service('dead-host', tracking.BINARY)
+    db.report_magnum_service('dead-host', ring_mod.BINARY)
     uuid = env.create_intent(cast=False, reservation='dead-host')
     live = env.start_conductor()
     # dead-host's heartbeat is fresh: its claim holds
@@ -109,7 +110,7 @@ def test_a_claim_made_since_the_last_pass_is_not_taken_over(conductor_env):
     engine = tracking.ClusterEngine('restarted-a')
     engine.ring.refresh()  # its pass: 'restarted-b' has no heartbeat yet
     assert engine.ring.hosts == ['restarted-a']
-    db.report_magnum_service('restarted-b', tracking.BINARY)  # b starts: heartbeat, then claim
+    db.report_magnum_service('restarted-b', ring_mod.BINARY)  # b starts: heartbeat, then claim
     uuid = env.create_intent(cast=False, reservation='restarted-b')
     engine.process_cluster(env.admin, uuid)
     cluster = env.cluster(uuid)
@@ -120,9 +121,9 @@ def test_a_claim_made_since_the_last_pass_is_not_taken_over(conductor_env):
 def test_hash_ring_shares_the_work(conductor_env):
     hosts = ['ring-a', 'ring-b', 'ring-c']
     for host in hosts:
-        db.report_magnum_service(host, tracking.BINARY)
+        db.report_magnum_service(host, ring_mod.BINARY)
     from magnum_like import conf
-    rings = [tracking.Ring(host, conf.CONF) for host in hosts]
+    rings = [ring_mod.Ring(host, conf.CONF) for host in hosts]
     for ring in rings:
         ring.refresh()
     uuids = ['%08d-0000-0000-0000-000000000000' % i for i in range(300)]

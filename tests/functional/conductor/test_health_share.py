@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid as uuidlib
 
 from magnum_like.conductor import health
-from magnum_like.conductor import tracking
+from magnum_like.conductor import ring as ring_mod
 from magnum_like import conf as ml_conf
 from magnum_like.db import api as db
 from tests.functional.conductor.conftest import PROJECT
@@ -42,8 +42,8 @@ def test_health_pass_shares_the_ring_and_writes_only_changes(conductor_env):
     uuids = _clusters(conductor_env)
     hosts = ['health-a', 'health-b']
     for host in hosts:
-        db.report_magnum_service(host, tracking.BINARY)
-    monitors = [health.HealthMonitor(h, tracking.Ring(h, CONF), conf=CONF) for h in hosts]
+        db.report_magnum_service(host, ring_mod.BINARY)
+    monitors = [health.HealthMonitor(h, ring_mod.Ring(h, CONF), conf=CONF) for h in hosts]
     try:
         for monitor in monitors:
             monitor.run()
@@ -65,7 +65,7 @@ def test_health_pass_shares_the_ring_and_writes_only_changes(conductor_env):
         assert len(_updates()) == N
 
         # health-b is forced down: health-a checks every cluster.
-        service = db.get_magnum_service_by_host_and_binary('health-b', tracking.BINARY)
+        service = db.get_magnum_service_by_host_and_binary('health-b', ring_mod.BINARY)
         db.update_magnum_service(service.id, {'forced_down': True})
         for uuid in uuids:
             db.update_cluster(uuid, {'api_address': None})
