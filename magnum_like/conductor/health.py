@@ -13,7 +13,9 @@ the cluster's own CA. It is made in memory when first needed and kept in
 memory per cluster and CA generation (a rotation makes a new one); its key only
 touches the disk encrypted with a one-time passphrase, for the moment
 ``ssl`` needs a file to load it from; the CA key is read from the certificate
-store and never written anywhere.
+store and never written anywhere. The connection is kept from one check to
+the next (a TLS handshake per check was most of a check's cost), and made
+afresh when the API closed it, its address or CA changes, or it failed.
 
 ``health_status`` / ``health_status_reason`` are written (Magnum's shape:
 ``{"api": "ok", "<node>.Ready": "True", ...}``) only when they change, with a
@@ -67,11 +69,49 @@ SELF_REPORTING = 'magnum-auto-healer'
 
 
 class Credentials:
-    """Per-cluster TLS contexts for the monitoring identity (memory only)."""
+    """Per-cluster TLS contexts for the monitoring identity (memory only), and
+    a connection pool per cluster using it.
+
+    The pool keeps its connection between checks, so a check costs a TLS
+    handshake only when the cluster's API closed it meanwhile (or on the first
+    check); it is replaced when the cluster's API address or CA generation
+    changes and closed when the cluster leaves this conductor's share.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._contexts: dict[tuple, ssl.SSLContext] = {}
+        #: cluster uuid -> ((base URL, CA generation, CA ref), pool manager)
+        self._pools: dict[str, tuple[tuple, urllib3.PoolManager]] = {}
+
+    def pool_for(self, cluster: Any, base: str, tls: bool) -> tuple[urllib3.PoolManager, bool]:
+        """``(pool, new)``: the cluster's kept pool, or a new one.
+
+        :raises CertificateNotFound: the cluster has no CA (yet).
+        """
+        key = (base, cluster.ca_generation or 0, cluster.ca_cert_ref)
+        with self._lock:
+            found = self._pools.get(cluster.uuid)
+        if found is not None and found[0] == key:
+            return found[1], False
+        context = self.context_for(cluster) if tls else None
+        pool = urllib3.PoolManager(ssl_context=context, num_pools=1, maxsize=1)
+        with self._lock:
+            old = [self._pools.pop(cluster.uuid, (None, None))[1]]
+            if len(self._pools) >= MAX_CONTEXTS:
+                old.append(self._pools.pop(next(iter(self._pools)))[1])
+            self._pools[cluster.uuid] = (key, pool)
+        for gone in old:
+            if gone is not None:
+                gone.clear()
+        return pool, True
+
+    def drop_pool(self, uuid: str) -> None:
+        """Close a cluster's pool (its connection failed)."""
+        with self._lock:
+            found = self._pools.pop(uuid, None)
+        if found is not None:
+            found[1].clear()
 
     def context_for(self, cluster: Any) -> ssl.SSLContext:
         """The SSL context for ``cluster``'s current CA generation.
@@ -99,10 +139,13 @@ class Credentials:
         return context
 
     def forget(self, uuids: set[str]) -> None:
-        """Drop the contexts of clusters no longer checked here."""
+        """Drop the contexts and pools of clusters no longer checked here."""
         with self._lock:
             for key in [k for k in self._contexts if k[0] not in uuids]:
                 del self._contexts[key]
+            pools = [self._pools.pop(u)[1] for u in list(self._pools) if u not in uuids]
+        for pool in pools:
+            pool.clear()
 
 
 def _ssl_context(ca_pem: str, pair: x509.KeyPair) -> ssl.SSLContext:
@@ -228,21 +271,23 @@ class HealthMonitor:
                                            'on the cluster\'s private network (no floating '
                                            'IP)'}, reachable=False)
         timeout = self.conf.conductor.health_check_timeout
-        try:
-            context = self.credentials.context_for(cluster) if tls else None
-        except Exception as error:  # noqa: BLE001 - no CA (yet), store down
-            return Result(UNKNOWN, {'api': 'no monitoring certificate: %s'
-                                           % str(error)[:200]}, reachable=False)
-        pool = urllib3.PoolManager(ssl_context=context, num_pools=1, maxsize=1)
-        try:
-            return probe(base, pool, timeout)
-        except Unreachable as error:
-            return Result(UNKNOWN, {'api': 'unreachable from the service: %s' % error},
-                          reachable=False)
-        except Refused as error:
-            return Result(UNHEALTHY, {'api': 'refused: %s' % error}, reachable=False)
-        finally:
-            pool.clear()
+        while True:
+            try:
+                pool, new = self.credentials.pool_for(cluster, base, tls)
+            except Exception as error:  # noqa: BLE001 - no CA (yet), store down
+                return Result(UNKNOWN, {'api': 'no monitoring certificate: %s'
+                                               % str(error)[:200]}, reachable=False)
+            try:
+                return probe(base, pool, timeout)
+            except Unreachable as error:
+                self.credentials.drop_pool(cluster.uuid)
+                if not new and str(error) != 'timed out':
+                    continue  # a kept connection the API had closed: once more, afresh
+                return Result(UNKNOWN, {'api': 'unreachable from the service: %s' % error},
+                              reachable=False)
+            except Refused as error:
+                self.credentials.drop_pool(cluster.uuid)
+                return Result(UNHEALTHY, {'api': 'refused: %s' % error}, reachable=False)
 
     def record(self, cluster: Any, result: Result) -> bool:
         """Write the result if it changed, and notify; whether it was written."""
