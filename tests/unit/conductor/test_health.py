@@ -74,3 +74,21 @@ def test_monitoring_context_from_the_clusters_ca():
     assert context.verify_mode == ssl.CERT_REQUIRED
     subject = x509.load_certificate(pair.certificate).subject.rfc4514_string()
     assert 'CN=magnum-like-health' in subject and 'O=system:monitoring' in subject
+
+
+def test_a_clusters_pool_is_kept_until_its_api_or_ca_changes():
+    credentials = health.Credentials()
+    cluster = types.SimpleNamespace(uuid='c1', ca_generation=1, ca_cert_ref='ref-1')
+    base = 'http://127.0.0.1:1'
+    pool, new = credentials.pool_for(cluster, base, False)
+    assert new
+    assert credentials.pool_for(cluster, base, False) == (pool, False)
+    cluster.ca_generation = 2  # a CA rotation: a new pool (and client certificate)
+    rotated, new = credentials.pool_for(cluster, base, False)
+    assert new and rotated is not pool
+    moved, new = credentials.pool_for(cluster, 'http://127.0.0.2:1', False)
+    assert new and moved is not rotated
+    credentials.drop_pool('c1')
+    assert credentials.pool_for(cluster, 'http://127.0.0.2:1', False)[1]
+    credentials.forget(set())  # no longer checked here
+    assert credentials.pool_for(cluster, 'http://127.0.0.2:1', False)[1]
