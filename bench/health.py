@@ -1,9 +1,11 @@
 """CPU cost of the conductors' health check per conductor at N clusters.
 
-One pass of ``magnum_like.conductor.health`` against N clusters: for each, a new
+Passes of ``magnum_like.conductor.health`` against N clusters: for each, a
 mutual-TLS connection to the cluster's API (its own client context, as each
 cluster has its own CA), ``/healthz``, ``/api/v1/nodes`` with ``--nodes`` nodes,
-and the verdict. The clusters' APIs are one TLS server in another process (its
+and the verdict. As in the conductor, the connection is kept per cluster: the
+first pass makes them (a TLS handshake each), later passes reuse them;
+``--fresh`` makes a new one for every check. The clusters' APIs are one TLS server in another process (its
 CPU is not counted), so the figure is this process's CPU per pass
 (``time.process_time``) with ``--workers`` threads, and what it is as a share of
 one core at a ``--interval``. The one-time cost of making the monitoring
@@ -27,6 +29,7 @@ import ssl
 import sys
 import tempfile
 import time
+from typing import Any
 
 from cryptography import x509 as cx509
 from cryptography.hazmat.primitives import hashes
@@ -34,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 import futurist
 from futurist import waiters
+import urllib3
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -98,13 +102,31 @@ def _serve(port_queue, ca_pem: str, cert_pem: str, key_pem: str, nodes: int) -> 
     server.serve_forever()
 
 
+def _probe_once(base: str, context, pools: dict | None, index: int) -> Any:
+    """One check as the conductor makes it: through the cluster's kept pool
+    (``health.Credentials.pool_for``), or a new pool and handshake each time
+    when ``pools`` is None (``--fresh``, as checks were made before)."""
+    pool = pools.get(index) if pools is not None else None
+    if pool is None:
+        pool = urllib3.PoolManager(ssl_context=context, num_pools=1, maxsize=1)
+        if pools is not None:
+            pools[index] = pool
+    try:
+        return health.probe_kubernetes(base, pool, 5.0)
+    finally:
+        if pools is None:
+            pool.clear()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--clusters', type=int, default=1000)
     parser.add_argument('--nodes', type=int, default=5)
     parser.add_argument('--workers', type=int, default=8)
     parser.add_argument('--interval', type=float, default=60.0)
-    parser.add_argument('--passes', type=int, default=2)
+    parser.add_argument('--passes', type=int, default=3)
+    parser.add_argument('--fresh', action='store_true',
+                        help='a new connection (TLS handshake) for every check')
     args = parser.parse_args()
     ml_conf.CONF([], project='magnum_like')
     ca = x509.generate_ca('bench-cluster')
@@ -129,15 +151,17 @@ def main() -> int:
     cert_wall = time.monotonic() - started
 
     executor = futurist.ThreadPoolExecutor(max_workers=args.workers)
-    print('clusters=%d nodes=%d workers=%d interval=%.0fs' % (
-        args.clusters, args.nodes, args.workers, args.interval))
+    pools: dict | None = None if args.fresh else {}
+    print('clusters=%d nodes=%d workers=%d interval=%.0fs connections=%s' % (
+        args.clusters, args.nodes, args.workers, args.interval,
+        'new per check' if args.fresh else 'kept per cluster'))
     print('monitoring certificates (once per cluster and CA generation): %.2f s CPU, '
           '%.2f s wall, %.2f ms CPU each' % (cert_cpu, cert_wall,
                                              1000 * cert_cpu / args.clusters))
     for number in range(1, args.passes + 1):
         cpu0, wall0 = time.process_time(), time.monotonic()
-        futures = [executor.submit(health.probe_kubernetes, base, context, 5.0)
-                   for context in contexts]
+        futures = [executor.submit(_probe_once, base, context, pools, index)
+                   for index, context in enumerate(contexts)]
         waiters.wait_for_all(futures)
         results = [f.result() for f in futures]
         cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0

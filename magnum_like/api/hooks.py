@@ -11,6 +11,38 @@ from magnum_like.api import microversion
 from magnum_like.api.middleware import version as version_mw
 from magnum_like.common import context
 from magnum_like.common import policy
+from magnum_like import conf as ml_conf
+
+CONF = ml_conf.CONF
+
+
+def _in_trustee_domain(ctx) -> bool:
+    """Whether the caller is a user of the trustee domain (``[trust]
+    trustee_domain_id``, else ``trustee_domain_name``): a cluster's nodes."""
+    if not ctx.user_id:
+        return False
+    if CONF.trust.trustee_domain_id:
+        return ctx.user_domain_id == CONF.trust.trustee_domain_id
+    return bool(CONF.trust.trustee_domain_name) and (
+        ctx.user_domain_name == CONF.trust.trustee_domain_name)
+
+
+def _as_cluster_user(ctx) -> None:
+    """Restrict a trustee to the clusters it is the trustee of.
+
+    The nodes authenticate as their cluster's trustee with its password: an
+    unscoped token by default, a trust-scoped one (carrying the trustor's
+    project and roles) with ``[trust] cluster_user_trust``. Magnum maps a
+    trustee to its cluster's project; this API is stricter: the caller sees
+    only the clusters whose ``trustee_user_id`` is its user id (another
+    cluster of the same project is not found), and only the rules that name
+    the cluster user (``rule:is_cluster_user``: the CA, signing, showing the
+    cluster, reporting its health) let it act. The trust's roles are the
+    trustor's, for the cloud's other services: they give nothing here.
+    """
+    ctx.cluster_user = ctx.user_id
+    ctx.roles = []
+    ctx.project_id = None
 
 
 class ContextHook(hooks.PecanHook):
@@ -27,6 +59,8 @@ class ContextHook(hooks.PecanHook):
                                         % header)
         # keystonemiddleware's plugin lets the service call other services as the user.
         ctx.auth_plugin = environ.get('keystone.token_auth')
+        if _in_trustee_domain(ctx):
+            _as_cluster_user(ctx)
         ctx.is_admin = policy.check_is_admin(ctx)
         state.request.context = ctx
         state.request.version = environ.get(version_mw.ENVIRON_KEY, microversion.MIN_VERSION)

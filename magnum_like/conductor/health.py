@@ -4,11 +4,8 @@ Every ``[conductor] health_check_interval`` a conductor takes the clusters in
 a stable status that it owns on the tracking hash
 ring (:class:`magnum_like.conductor.tracking.Ring`: a dead conductor's share
 moves with the ring), and checks them ``health_check_workers`` at a time, each
-request bounded by ``health_check_timeout``:
-
-* Kubernetes: ``/healthz``, then every node's ``Ready`` condition;
-* swarm: ``/nodes`` (each node's ``Status.State``);
-* Mesos: ``/master/state`` (a leader, each agent ``active``).
+request bounded by ``health_check_timeout`` (what is read of each COE's API:
+:mod:`.health_probes`).
 
 The cluster API is reached with mutual TLS: a client certificate for the
 read-only identity ``CN=magnum-like-health, O=system:monitoring`` signed by
@@ -16,7 +13,9 @@ the cluster's own CA. It is made in memory when first needed and kept in
 memory per cluster and CA generation (a rotation makes a new one); its key only
 touches the disk encrypted with a one-time passphrase, for the moment
 ``ssl`` needs a file to load it from; the CA key is read from the certificate
-store and never written anywhere.
+store and never written anywhere. The connection is kept from one check to
+the next (a TLS handshake per check was most of a check's cost), and made
+afresh when the API closed it, its address or CA changes, or it failed.
 
 ``health_status`` / ``health_status_reason`` are written (Magnum's shape:
 ``{"api": "ok", "<node>.Ready": "True", ...}``) only when they change, with a
@@ -30,8 +29,6 @@ reach its API, its reported status is left as it is.
 """
 from __future__ import annotations
 
-import dataclasses
-import ipaddress
 import os
 import secrets
 import ssl
@@ -50,6 +47,9 @@ import urllib3
 from magnum_like.common import context as ml_context
 from magnum_like.pki import x509
 from magnum_like.conductor import db_watch
+from magnum_like.conductor import health_probes as probes
+from magnum_like.conductor.health_probes import (  # noqa: F401 - the module's API
+    HEALTHY, Node, PROBES, Refused, Result, UNHEALTHY, UNKNOWN, Unreachable, endpoint)
 from magnum_like.conductor import notifications
 from magnum_like.pki import certificates as pki
 from magnum_like.conductor import states
@@ -58,57 +58,60 @@ from magnum_like.db import api as db
 
 LOG = logging.getLogger(__name__)
 
-HEALTHY = 'HEALTHY'
-UNHEALTHY = 'UNHEALTHY'
-UNKNOWN = 'UNKNOWN'
-#: The monitoring identity (Kubernetes user and group) of the health checks.
 MONITOR_CN = 'magnum-like-health'
 MONITOR_GROUP = 'system:monitoring'
 #: Clusters in these statuses are checked (not while an operation changes them).
 CHECKED_STATUSES = states.STABLE + (states.UPDATE_FAILED,)
-#: Most nodes named in one reason (the column is a JSON document).
-MAX_REASON_NODES = 500
 #: Most per-cluster TLS contexts kept by one conductor.
 MAX_CONTEXTS = 5000
 #: The label of clusters that report their own health (PATCH by the trustee).
 SELF_REPORTING = 'magnum-auto-healer'
 
 
-@dataclasses.dataclass
-class Node:
-    """One node as the cluster's API shows it."""
-
-    name: str
-    ready: str
-    server_id: str | None = None
-    master: bool = False
-    nodegroup: str | None = None
-
-
-@dataclasses.dataclass
-class Result:
-    """What one check found."""
-
-    status: str
-    reason: dict
-    nodes: list[Node] = dataclasses.field(default_factory=list)
-    reachable: bool = True
-
-
-class Unreachable(Exception):
-    """The cluster's API could not be reached (no connection, timeout)."""
-
-
-class Refused(Exception):
-    """The cluster's API answered with an error."""
-
-
 class Credentials:
-    """Per-cluster TLS contexts for the monitoring identity (memory only)."""
+    """Per-cluster TLS contexts for the monitoring identity (memory only), and
+    a connection pool per cluster using it.
+
+    The pool keeps its connection between checks, so a check costs a TLS
+    handshake only when the cluster's API closed it meanwhile (or on the first
+    check); it is replaced when the cluster's API address or CA generation
+    changes and closed when the cluster leaves this conductor's share.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._contexts: dict[tuple, ssl.SSLContext] = {}
+        #: cluster uuid -> ((base URL, CA generation, CA ref), pool manager)
+        self._pools: dict[str, tuple[tuple, urllib3.PoolManager]] = {}
+
+    def pool_for(self, cluster: Any, base: str, tls: bool) -> tuple[urllib3.PoolManager, bool]:
+        """``(pool, new)``: the cluster's kept pool, or a new one.
+
+        :raises CertificateNotFound: the cluster has no CA (yet).
+        """
+        key = (base, cluster.ca_generation or 0, cluster.ca_cert_ref)
+        with self._lock:
+            found = self._pools.get(cluster.uuid)
+        if found is not None and found[0] == key:
+            return found[1], False
+        context = self.context_for(cluster) if tls else None
+        pool = urllib3.PoolManager(ssl_context=context, num_pools=1, maxsize=1)
+        with self._lock:
+            old = [self._pools.pop(cluster.uuid, (None, None))[1]]
+            if len(self._pools) >= MAX_CONTEXTS:
+                old.append(self._pools.pop(next(iter(self._pools)))[1])
+            self._pools[cluster.uuid] = (key, pool)
+        for gone in old:
+            if gone is not None:
+                gone.clear()
+        return pool, True
+
+    def drop_pool(self, uuid: str) -> None:
+        """Close a cluster's pool (its connection failed)."""
+        with self._lock:
+            found = self._pools.pop(uuid, None)
+        if found is not None:
+            found[1].clear()
 
     def context_for(self, cluster: Any) -> ssl.SSLContext:
         """The SSL context for ``cluster``'s current CA generation.
@@ -136,10 +139,13 @@ class Credentials:
         return context
 
     def forget(self, uuids: set[str]) -> None:
-        """Drop the contexts of clusters no longer checked here."""
+        """Drop the contexts and pools of clusters no longer checked here."""
         with self._lock:
             for key in [k for k in self._contexts if k[0] not in uuids]:
                 del self._contexts[key]
+            pools = [self._pools.pop(u)[1] for u in list(self._pools) if u not in uuids]
+        for pool in pools:
+            pool.clear()
 
 
 def _ssl_context(ca_pem: str, pair: x509.KeyPair) -> ssl.SSLContext:
@@ -163,140 +169,6 @@ def _ssl_context(ca_pem: str, pair: x509.KeyPair) -> ssl.SSLContext:
             f.write(encrypted)
         context.load_cert_chain(cert_path, key_path, password=passphrase)
     return context
-
-
-def _get(pool: Any, url: str, timeout: float) -> Any:
-    try:
-        response = pool.request('GET', url, timeout=urllib3.Timeout(total=timeout),
-                                retries=False, preload_content=True)
-    except urllib3.exceptions.SSLError:
-        raise Refused('TLS handshake refused') from None
-    except (urllib3.exceptions.HTTPError, OSError) as error:
-        raise Unreachable(_cause(error)) from None
-    if response.status >= 400:
-        raise Refused('HTTP %d from %s' % (response.status, urlparse(url).path))
-    return response
-
-
-def _cause(error: BaseException) -> str:
-    """Stable words for a connection failure (the reason is only written when it
-    changes, so no addresses, ports or error numbers)."""
-    chain: list[BaseException] = []
-    current: BaseException | None = error
-    while current is not None and current not in chain and len(chain) < 10:
-        chain.append(current)
-        nested = getattr(current, 'reason', None)
-        current = (nested if isinstance(nested, BaseException)
-                   else current.__cause__ or current.__context__)
-    # The OS's own error first: urllib3's NewConnectionError is also a timeout class.
-    for item in chain:
-        if isinstance(item, ConnectionRefusedError):
-            return 'connection refused'
-        if isinstance(item, ConnectionResetError):
-            return 'connection reset'
-        if isinstance(item, OSError) and item.errno in (101, 113):
-            return 'no route to the address'
-    if any(isinstance(item, (TimeoutError, urllib3.exceptions.TimeoutError))
-           for item in chain):
-        return 'timed out'
-    return 'connection failed'
-
-
-def _json(response: Any) -> Any:
-    try:
-        return jsonutils.loads(response.data)
-    except ValueError:
-        raise Refused('the API answered with something that is not JSON') from None
-
-
-def probe_kubernetes(base: str, context: ssl.SSLContext | None, timeout: float) -> Result:
-    """``/healthz`` and every node's Ready condition."""
-    pool = urllib3.PoolManager(ssl_context=context, num_pools=1, maxsize=1)
-    try:
-        body = _get(pool, base + '/healthz', timeout).data.decode('utf-8', 'replace').strip()
-        if body != 'ok':
-            return Result(UNHEALTHY, {'api': 'healthz: %s' % body[:100]})
-        items = _json(_get(pool, base + '/api/v1/nodes', timeout)).get('items') or []
-    finally:
-        pool.clear()
-    nodes = []
-    for item in items:
-        meta = item.get('metadata') or {}
-        labels = meta.get('labels') or {}
-        ready = next((str(c.get('status')) for c in (item.get('status') or {}).get(
-            'conditions') or [] if c.get('type') == 'Ready'), 'Unknown')
-        provider = str((item.get('spec') or {}).get('providerID') or '')
-        nodes.append(Node(name=str(meta.get('name')), ready=ready,
-                          server_id=provider.rsplit('/', 1)[-1] or None,
-                          master='node-role.kubernetes.io/master' in labels,
-                          nodegroup=labels.get('magnum.openstack.org/nodegroup')))
-    return _verdict(nodes, 'Ready')
-
-
-def probe_swarm(base: str, context: ssl.SSLContext | None, timeout: float) -> Result:
-    """``/nodes``: each node's state (``ready``) and its managers."""
-    pool = urllib3.PoolManager(ssl_context=context, num_pools=1, maxsize=1)
-    try:
-        items = _json(_get(pool, base + '/nodes', timeout))
-    finally:
-        pool.clear()
-    nodes = []
-    for item in items if isinstance(items, list) else []:
-        status = item.get('Status') or {}
-        name = (item.get('Description') or {}).get('Hostname') or item.get('ID')
-        nodes.append(Node(name=str(name),
-                          ready='True' if status.get('State') == 'ready' else 'False',
-                          master=(item.get('Spec') or {}).get('Role') == 'manager'))
-    return _verdict(nodes, 'Ready')
-
-
-def probe_mesos(base: str, context: ssl.SSLContext | None, timeout: float) -> Result:
-    """``/master/state``: a leader, and each agent active."""
-    pool = urllib3.PoolManager(ssl_context=context, num_pools=1, maxsize=1)
-    try:
-        state = _json(_get(pool, base + '/master/state', timeout))
-    finally:
-        pool.clear()
-    if not state.get('leader'):
-        return Result(UNHEALTHY, {'api': 'ok', 'leader': 'none'})
-    nodes = [Node(name=str(agent.get('hostname')),
-                  ready='True' if agent.get('active') else 'False')
-             for agent in state.get('slaves') or []]
-    return _verdict(nodes, 'Active')
-
-
-def _verdict(nodes: list[Node], condition: str) -> Result:
-    reason = {'api': 'ok'}
-    for node in sorted(nodes, key=lambda n: n.name)[:MAX_REASON_NODES]:
-        reason['%s.%s' % (node.name, condition)] = node.ready
-    healthy = all(node.ready == 'True' for node in nodes)
-    return Result(HEALTHY if healthy else UNHEALTHY, reason, nodes)
-
-
-def endpoint(coe: str, api_address: str) -> tuple[str, bool]:
-    """``(base URL, uses TLS)`` of a cluster's API for the checks."""
-    parsed = urlparse(api_address if '://' in api_address else 'tcp://' + api_address)
-    host = parsed.hostname or ''
-    if ':' in host:
-        host = '[%s]' % host
-    if coe == 'mesos':
-        return 'http://%s:%d' % (host, 5050), False
-    if coe == 'kubernetes' and parsed.scheme == 'http':
-        return 'http://%s:%d' % (host, parsed.port or 8080), False
-    default = 2376 if coe in ('swarm', 'swarm-mode') else 6443
-    return 'https://%s:%d' % (host, parsed.port or default), True
-
-
-def _private(host: str | None) -> bool:
-    try:
-        address = ipaddress.ip_address(host or '')
-    except ValueError:
-        return False  # a name: resolved (and judged) by the network
-    return (address.is_private or address.is_link_local) and not address.is_loopback
-
-
-PROBES = {'kubernetes': probe_kubernetes, 'swarm': probe_swarm, 'swarm-mode': probe_swarm,
-          'mesos': probe_mesos}
 
 
 class HealthMonitor:
@@ -394,23 +266,28 @@ class HealthMonitor:
             return Result(UNKNOWN, {'api': 'the cluster has no API address'}, reachable=False)
         base, tls = endpoint(coe, cluster.api_address)
         if (not self.conf.conductor.health_check_private_addresses
-                and _private(urlparse(base).hostname)):
+                and probes.private_address(urlparse(base).hostname)):
             return Result(UNKNOWN, {'api': 'unreachable from the service: the API address is '
                                            'on the cluster\'s private network (no floating '
                                            'IP)'}, reachable=False)
         timeout = self.conf.conductor.health_check_timeout
-        try:
-            context = self.credentials.context_for(cluster) if tls else None
-        except Exception as error:  # noqa: BLE001 - no CA (yet), store down
-            return Result(UNKNOWN, {'api': 'no monitoring certificate: %s'
-                                           % str(error)[:200]}, reachable=False)
-        try:
-            return probe(base, context, timeout)
-        except Unreachable as error:
-            return Result(UNKNOWN, {'api': 'unreachable from the service: %s' % error},
-                          reachable=False)
-        except Refused as error:
-            return Result(UNHEALTHY, {'api': 'refused: %s' % error}, reachable=False)
+        while True:
+            try:
+                pool, new = self.credentials.pool_for(cluster, base, tls)
+            except Exception as error:  # noqa: BLE001 - no CA (yet), store down
+                return Result(UNKNOWN, {'api': 'no monitoring certificate: %s'
+                                               % str(error)[:200]}, reachable=False)
+            try:
+                return probe(base, pool, timeout)
+            except Unreachable as error:
+                self.credentials.drop_pool(cluster.uuid)
+                if not new and str(error) != 'timed out':
+                    continue  # a kept connection the API had closed: once more, afresh
+                return Result(UNKNOWN, {'api': 'unreachable from the service: %s' % error},
+                              reachable=False)
+            except Refused as error:
+                self.credentials.drop_pool(cluster.uuid)
+                return Result(UNHEALTHY, {'api': 'refused: %s' % error}, reachable=False)
 
     def record(self, cluster: Any, result: Result) -> bool:
         """Write the result if it changed, and notify; whether it was written."""

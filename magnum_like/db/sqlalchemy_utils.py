@@ -289,7 +289,15 @@ def set_values(obj: models.Base, values: dict[str, Any], *, allow_id: bool = Fal
 # -- queries ------------------------------------------------------------------
 
 def project_filter(query: orm.Query, model: type[models.Base], context: Any) -> orm.Query:
-    """Limit ``query`` to the caller's project unless the context lists all tenants."""
+    """Limit ``query`` to the caller's project unless the context lists all tenants.
+
+    A cluster's trustee (``context.cluster_user``) sees only the clusters it is
+    the trustee of, whatever project its token names, and no other kind of row.
+    """
+    cluster_user = getattr(context, 'cluster_user', None)
+    if cluster_user:
+        column = getattr(model, 'trustee_user_id', None)
+        return query.filter(column == cluster_user if column is not None else sa.false())
     if getattr(context, 'all_tenants', False):
         return query
     return query.filter(model.project_id == context.project_id)

@@ -1,8 +1,8 @@
 """A cluster API's TLS material, obtained as the master's scripts obtain it.
 
 The node scripts (``make-certs.sh``/``lib.sh``) authenticate as the cluster's
-trustee (a Keystone token scoped to the trust, or none on a cloud that gives
-nodes no trust), fetch the cluster's CA with ``GET /certificates/<uuid>`` and
+trustee with its password (a Keystone token scoped to the trust when the node
+has one, else unscoped; none without Keystone), fetch the cluster's CA with ``GET /certificates/<uuid>`` and
 have the API server's CSR signed by ``POST /certificates`` at the service URL
 their heat-params name.  The simulator makes the same calls with the same
 parameters, so the served certificate is signed by the cluster's CA and a
@@ -68,7 +68,8 @@ def _call(method: str, url: str, params: dict[str, str], *, token: Optional[str]
 
 def trustee_token(params: dict[str, str]) -> Optional[str]:
     """A Keystone token of the cluster's trustee (scoped to the trust when the
-    node was given one); ``None`` when the node has no Keystone credentials."""
+    node was given one, else unscoped: the service's API restricts a trustee to
+    its cluster); ``None`` when the node has no Keystone credentials."""
     if not params.get("AUTH_URL") or not params.get("TRUSTEE_USER_ID"):
         return None
     auth: dict[str, Any] = {"identity": {"methods": ["password"], "password": {"user": {

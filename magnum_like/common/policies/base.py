@@ -1,10 +1,16 @@
 """Base rules every resource's rules are built from (spec §11).
 
 The names are Magnum's, so an operator's existing ``policy.yaml`` that refers
-to ``rule:admin_or_project_member`` (and so on) keeps working. The
-``*_deny_cluster_user`` variants used to exclude the cluster's trustee user;
-trusts are gone, so they are now the plain member/reader rules, kept for
-operators' overrides that name them.
+to ``rule:admin_or_project_member`` (and so on) keeps working.
+
+The *cluster user* is a cluster's trustee, as its nodes authenticate
+(``rule:is_cluster_user``: the caller's user id is the target's
+``trustee_user_id``). Only the ``*_or_cluster_user`` rules let it in: showing
+its cluster and its CA, signing certificates, reporting the cluster's health
+(what magnum-auto-healer does). The API also gives a trustee no roles and
+lets it see only its own clusters (``api.hooks``), so the plain
+member/reader rules, and the ``*_deny_cluster_user`` variants kept for
+operators' overrides that name them, never admit it.
 """
 from __future__ import annotations
 
@@ -24,6 +30,10 @@ RULE_PROJECT_MEMBER_DENY_CLUSTER_USER = 'rule:project_member_deny_cluster_user'
 RULE_PROJECT_READER_DENY_CLUSTER_USER = 'rule:project_reader_deny_cluster_user'
 RULE_ADMIN_OR_PROJECT_MEMBER_DENY_CLUSTER_USER = 'rule:admin_or_project_member_deny_cluster_user'
 RULE_ADMIN_OR_PROJECT_READER_DENY_CLUSTER_USER = 'rule:admin_or_project_reader_deny_cluster_user'
+RULE_CLUSTER_USER = 'rule:is_cluster_user'
+RULE_ADMIN_OR_PROJECT_MEMBER_USER_OR_CLUSTER_USER = 'rule:admin_or_project_member_user_or_cluster_user'
+RULE_ADMIN_OR_PROJECT_READER_USER_OR_CLUSTER_USER = 'rule:admin_or_project_reader_user_or_cluster_user'
+RULE_ADMIN_OR_PROJECT_READER_OR_CLUSTER_USER = 'rule:admin_or_project_reader_or_cluster_user'
 
 #: The only scope any rule accepts: system- and domain-scoped tokens get 403.
 PROJECT_SCOPE = ['project']
@@ -34,6 +44,7 @@ _DEPRECATED_SINCE = '2023.2'
 
 _CLASSIC_ADMIN_OR_OWNER = 'is_admin:True or project_id:%(project_id)s'
 _CLASSIC_ADMIN_OR_USER = 'is_admin:True or user_id:%(user_id)s'
+_CLUSTER_USER = 'user_id:%(trustee_user_id)s'
 
 
 def _classic(name: str, check_str: str) -> policy.DeprecatedRule:
@@ -87,11 +98,20 @@ rules = [
                   'Admin, or a member of the target\'s project who owns it.', _CLASSIC_ADMIN_OR_USER),
     _with_classic('admin_or_project_reader_user', _either(RULE_ADMIN_API, _READER_USER),
                   'Admin, or a reader of the target\'s project who owns it.', _CLASSIC_ADMIN_OR_USER),
-    # Kept under its old name: until trusts were removed the cluster's
-    # trustee could also report health.
-    _with_classic('admin_or_project_member_user_or_cluster_user', _either(RULE_ADMIN_API, _MEMBER_USER),
-                  'Same as admin_or_project_member_user (the trustee user is gone).',
-                  _CLASSIC_ADMIN_OR_USER),
+    policy.RuleDefault('is_cluster_user', _CLUSTER_USER,
+                       description='The caller is the target cluster\'s trustee (its nodes).'),
+    _with_classic('admin_or_project_member_user_or_cluster_user',
+                  _either(_either(RULE_ADMIN_API, _MEMBER_USER), RULE_CLUSTER_USER),
+                  'Admin, a member of the target\'s project who owns it, or the cluster\'s '
+                  'trustee.', _either(_CLASSIC_ADMIN_OR_USER, _CLUSTER_USER)),
+    _with_classic('admin_or_project_reader_user_or_cluster_user',
+                  _either(_either(RULE_ADMIN_API, _READER_USER), RULE_CLUSTER_USER),
+                  'Admin, a reader of the target\'s project who owns it, or the cluster\'s '
+                  'trustee.', _either(_CLASSIC_ADMIN_OR_USER, _CLUSTER_USER)),
+    _with_classic('admin_or_project_reader_or_cluster_user',
+                  _either(_either(RULE_ADMIN_API, RULE_PROJECT_READER), RULE_CLUSTER_USER),
+                  'Admin, a reader of the target\'s project, or the cluster\'s trustee.',
+                  _either(_CLASSIC_ADMIN_OR_OWNER, _CLUSTER_USER)),
     _with_classic('project_member_deny_cluster_user', RULE_PROJECT_MEMBER,
                   'Same as project_member (kept for overrides that name it).', _CLASSIC_ADMIN_OR_OWNER),
     _with_classic('project_reader_deny_cluster_user', RULE_PROJECT_READER,

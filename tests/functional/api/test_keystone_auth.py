@@ -58,6 +58,16 @@ def api(tmp_path_factory, keystone):
     resp = admin.put(ks + '/projects/%s/users/%s/roles/%s' % (
         project['project']['id'], user['user']['id'], roles[0]['id']), raise_exc=False)
     assert resp.status_code in (200, 204), resp.text
+    # The trustee domain and its admin, as the README's operator section makes
+    # them (its users are clusters' nodes, whom the API restricts to their cluster).
+    domain = post('/domains', {'domain': {'name': 'magnum'}})['domain']
+    domain_admin = post('/users', {'user': {'name': 'magnum_domain_admin',
+                                            'password': PASSWORD,
+                                            'domain_id': domain['id']}})['user']
+    admin_role = admin.get(ks + '/roles?name=admin').json()['roles'][0]
+    resp = admin.put(ks + '/domains/%s/users/%s/roles/%s' % (
+        domain['id'], domain_admin['id'], admin_role['id']), raise_exc=False)
+    assert resp.status_code in (200, 204), resp.text
     with _serve(tmp, port, ks) as facts:
         yield facts
 
@@ -83,8 +93,9 @@ def _serve(tmp, port, ks, authtoken_extra=()):
         '[keystone_auth]', 'auth_type = password', 'auth_url = %s' % ks, 'username = admin',
         'password = %s' % keystone_fixture.ADMIN_PASSWORD, 'project_name = admin',
         'user_domain_id = default', 'project_domain_id = default',
-        '[trust]', 'trustee_domain_name = Default', 'trustee_domain_admin_name = admin',
-        'trustee_domain_admin_password = %s' % keystone_fixture.ADMIN_PASSWORD,
+        '[trust]', 'trustee_domain_name = magnum',
+        'trustee_domain_admin_name = magnum_domain_admin',
+        'trustee_domain_admin_password = %s' % PASSWORD,
         'trustee_password_encryption_key = %s' % crypto.generate_key(),
     ]) + '\n')
     processes.db_upgrade(config)

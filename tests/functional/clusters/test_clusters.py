@@ -356,6 +356,48 @@ def test_patch_health_needs_the_creating_user(api_server, member, template):
     assert_error(same_project.patch(CL + '/' + uuid, replace('/health_status', 'HEALTHY')), 403)
 
 
+@pytest.fixture
+def trustee_domain():
+    CONF.set_override('trustee_domain_id', 'trustees', group='trust')
+    yield 'trustees'
+    CONF.clear_override('trustee_domain_id', group='trust')
+
+
+def test_a_trustee_acts_only_on_its_own_cluster(api_server, member, other, template,
+                                                trustee_domain):
+    """A caller of the trustee domain (a cluster's nodes) sees only the cluster it
+    is the trustee of: it may show it and report its health, nothing more; the
+    roles its token carries (a trust's are the trustor's) give it nothing here."""
+    mine = create(member, template, name='mine')
+    theirs = create(member, template, name='theirs')
+    finish(mine, trustee_user_id='trustee-a')
+    finish(theirs, trustee_user_id='trustee-b')
+    trustee = api_server.client(('project-a', 'trustee-a', 'member,reader'))
+    trustee.headers['X-User-Domain-Id'] = trustee_domain
+    health = replace('/health_status', 'UNHEALTHY') + replace(
+        '/health_status_reason', "{'api': 'ok', 'node-0.Ready': 'False'}")
+
+    assert trustee.get(CL + '/' + mine).json()['uuid'] == mine
+    assert trustee.patch(CL + '/' + mine, health).status_code == 202
+    assert cluster_row(mine).health_status == 'UNHEALTHY'
+    assert_error(trustee.get(CL + '/' + theirs), 404)
+    assert_error(trustee.get(CL + '/theirs'), 404)
+    assert_error(trustee.patch(CL + '/' + theirs, health), 404)
+    assert_error(trustee.post('/v1/certificates', {'cluster_uuid': theirs, 'csr': 'x'}), 400,
+                 'could not be found')
+    assert cluster_row(theirs).health_status is None
+    assert_error(trustee.get(CL), 403)
+    assert_error(trustee.patch(CL + '/' + mine, replace('/node_count', 2)), 403)
+    assert_error(trustee.delete(CL + '/' + mine), 403)
+    assert_error(trustee.post(CL, {'cluster_template_id': template.uuid, 'name': 'x'}), 403)
+    # The same user id outside the trustee domain is an ordinary caller (no
+    # cluster's creator): refused by the member rules, not let in as a trustee.
+    outside = api_server.client(('project-a', 'trustee-a', 'member,reader'))
+    assert_error(outside.patch(CL + '/' + theirs, health), 403)
+    # Another project's member does not see the cluster at all.
+    assert_error(other.patch(CL + '/' + mine, health), 404)
+
+
 @pytest.mark.parametrize('ops, words', [
     (replace('/name', 'renamed'), ['cannot change cluster property(ies) name']),
     (replace('/labels', {'a': 'b'}), ['labels']),

@@ -14,7 +14,9 @@ processes on loopback:
   Octavia, emitting Heat's notifications into the same vhost;
 * ``magnum-like-api`` with ``[api] workers = 2`` and keystonemiddleware;
 * two ``magnum-like-conductor`` with distinct ``[DEFAULT] host``;
-* trusts on, Barbican certificate storage, Heat notifications on.
+* trusts on with the default ``[trust] cluster_user_trust = false`` (the nodes
+  authenticate as their trustee without a trust), Barbican certificate
+  storage, Heat notifications on, health checks every second.
 
 Users act through the real ``openstack coe`` with Keystone passwords. Every
 process logs at DEBUG into its own file; :meth:`Deployment.log_lines` reads
@@ -47,7 +49,7 @@ PASSWORD = 'user-secret'
 DOMAIN_ADMIN_PASSWORD = 'domain-secret'
 SERVICE_PASSWORD = 'magnum-secret'
 #: (user, project) of the tests' users; each user is a member of its project.
-USERS = (('demo', 'demo'), ('doomed', 'doomed'))
+USERS = (('demo', 'demo'), ('doomed', 'doomed'), ('neighbour', 'neighbour'))
 
 
 def unavailable(message: str) -> None:
@@ -99,6 +101,8 @@ class Deployment:
         self.ids: dict = {}
         self.config = tmp / 'magnum_like.conf'
         self._sessions: dict = {}
+        #: ``[trust] trustee_password_encryption_key`` (tests read trustee passwords).
+        self.trustee_key = ''
 
     # -- the services it needs ----------------------------------------------------------
     def _rabbit(self) -> str:
@@ -167,6 +171,7 @@ class Deployment:
         from magnum_like.common import crypto
         ks = self.keystone.url
         e = self.endpoints
+        self.trustee_key = crypto.generate_key()
         self.config.write_text(f"""[DEFAULT]
 transport_url = {rabbit}
 debug = true
@@ -202,7 +207,7 @@ project_domain_id = default
 trustee_domain_name = magnum
 trustee_domain_admin_name = magnum_domain_admin
 trustee_domain_admin_password = {DOMAIN_ADMIN_PASSWORD}
-trustee_password_encryption_key = {crypto.generate_key()}
+trustee_password_encryption_key = {self.trustee_key}
 
 [certificates]
 cert_manager_type = barbican
@@ -213,6 +218,8 @@ heartbeat_interval = 1
 service_down_time = 6
 sync_interval = 1
 reconcile_grace = 2
+health_check_interval = 1
+health_check_timeout = 5
 
 [database]
 connection = {self.db_url}

@@ -23,8 +23,12 @@ CALLERS = {
     'reader': dict(user_id='user-reader', project_id=PROJECT, roles=['reader']),
     'owner_reader': dict(user_id=OWNER, project_id=PROJECT, roles=['reader']),
     'other': dict(user_id='user-other', project_id='project-b', roles=['member', 'reader']),
+    # The cluster's trustee (its nodes' unscoped token, as api.hooks leaves it:
+    # no project, no roles), and another cluster's.
+    'trustee': dict(user_id='user-trustee', roles=[], cluster_user='user-trustee'),
+    'other_trustee': dict(user_id='user-trustee-b', roles=[], cluster_user='user-trustee-b'),
 }
-TARGET = {'project_id': PROJECT, 'user_id': OWNER}
+TARGET = {'project_id': PROJECT, 'user_id': OWNER, 'trustee_user_id': 'user-trustee'}
 
 ADMIN = {'admin'}
 ADMIN_OR_MEMBER = {'admin', 'owner', 'member'}
@@ -32,12 +36,14 @@ ADMIN_OR_READER = {'admin', 'owner', 'member', 'reader', 'owner_reader'}
 ADMIN_OR_MEMBER_USER = {'admin', 'owner'}
 ADMIN_OR_READER_USER = {'admin', 'owner', 'owner_reader'}
 MEMBER = {'owner', 'member'}
+TRUSTEE = {'trustee'}
 
 # Spec §11, current defaults: who may do what to TARGET.
 EXPECTED = {
     **{f'cluster:{a}': ADMIN_OR_MEMBER for a in ('create', 'delete', 'update', 'resize', 'upgrade')},
-    **{f'cluster:{a}': ADMIN_OR_READER for a in ('get', 'get_all', 'detail')},
-    'cluster:update_health_status': ADMIN_OR_MEMBER_USER,
+    **{f'cluster:{a}': ADMIN_OR_READER for a in ('get_all', 'detail')},
+    'cluster:get': ADMIN_OR_READER | TRUSTEE,
+    'cluster:update_health_status': ADMIN_OR_MEMBER_USER | TRUSTEE,
     **{f'cluster:{a}_all_projects': ADMIN
        for a in ('get_one', 'get_all', 'detail', 'update', 'delete', 'upgrade')},
     **{f'clustertemplate:{a}': ADMIN_OR_MEMBER for a in ('create', 'update', 'delete')},
@@ -49,8 +55,8 @@ EXPECTED = {
     **{f'nodegroup:{a}': ADMIN_OR_MEMBER for a in ('create', 'update', 'delete')},
     'nodegroup:get_all_all_projects': ADMIN,
     'nodegroup:get_one_all_projects': ADMIN,
-    'certificate:create': ADMIN_OR_MEMBER_USER,
-    'certificate:get': ADMIN_OR_READER_USER,
+    'certificate:create': ADMIN_OR_MEMBER_USER | TRUSTEE,
+    'certificate:get': ADMIN_OR_READER_USER | TRUSTEE,
     'certificate:rotate_ca': ADMIN_OR_MEMBER,
     'credential:rotate': MEMBER,
     **{f'quota:{a}': ADMIN for a in ('create', 'update', 'delete', 'get_all')},
@@ -69,6 +75,8 @@ BASE_RULES = {
     'admin_or_project_member_user', 'admin_or_project_reader_user',
     'project_member_deny_cluster_user', 'project_reader_deny_cluster_user',
     'admin_or_project_member_deny_cluster_user', 'admin_or_project_reader_deny_cluster_user',
+    'is_cluster_user', 'admin_or_project_member_user_or_cluster_user',
+    'admin_or_project_reader_user_or_cluster_user', 'admin_or_project_reader_or_cluster_user',
 }
 
 
@@ -92,8 +100,8 @@ def test_list_rules_covers_spec():
     names = [rule.name for rule in policies.list_rules()]
     assert len(names) == len(set(names))
     assert set(EXPECTED) | BASE_RULES <= set(names)
-    # Nothing undocumented beyond the base rules (and the one legacy alias).
-    assert set(names) - set(EXPECTED) - BASE_RULES == {'admin_or_project_member_user_or_cluster_user'}
+    # Nothing undocumented beyond the base rules.
+    assert set(names) - set(EXPECTED) - BASE_RULES == set()
 
 
 def test_api_rules_are_documented_and_project_scoped():

@@ -10,6 +10,7 @@ import urllib3
 from magnum_like.pki import x509
 from magnum_like.conductor import healing
 from magnum_like.conductor import health
+from magnum_like.conductor import health_probes as probes
 
 
 def test_workers_that_may_be_replaced_at_once():
@@ -46,23 +47,23 @@ def test_endpoints():
         ('http://127.24.0.5:8080', False)
     assert health.endpoint('swarm-mode', 'tcp://127.1.1.1:2376') == ('https://127.1.1.1:2376', True)
     assert health.endpoint('mesos', 'http://127.0.0.9:8080') == ('http://127.0.0.9:5050', False)
-    assert health._private('10.0.0.4') and health._private('192.168.1.1')
-    assert not health._private('127.24.0.5') and not health._private('1.2.3.4')
-    assert not health._private('api.example.com')
+    assert probes.private_address('10.0.0.4') and probes.private_address('192.168.1.1')
+    assert not probes.private_address('127.24.0.5') and not probes.private_address('1.2.3.4')
+    assert not probes.private_address('api.example.com')
 
 
 def test_a_refused_connection_is_named_without_addresses():
     pool = urllib3.PoolManager()
     with pytest.raises(health.Unreachable) as error:
-        health._get(pool, 'http://127.0.0.1:1/healthz', 2)
+        probes._get(pool, 'http://127.0.0.1:1/healthz', 2)
     assert str(error.value) == 'connection refused'
 
 
 def test_verdict_in_magnums_shape():
-    result = health._verdict([health.Node('a', 'True'), health.Node('b', 'Unknown')], 'Ready')
+    result = probes._verdict([health.Node('a', 'True'), health.Node('b', 'Unknown')], 'Ready')
     assert result.status == health.UNHEALTHY
     assert result.reason == {'api': 'ok', 'a.Ready': 'True', 'b.Ready': 'Unknown'}
-    assert health._verdict([health.Node('a', 'True')], 'Ready').status == health.HEALTHY
+    assert probes._verdict([health.Node('a', 'True')], 'Ready').status == health.HEALTHY
 
 
 def test_monitoring_context_from_the_clusters_ca():
@@ -73,3 +74,21 @@ def test_monitoring_context_from_the_clusters_ca():
     assert context.verify_mode == ssl.CERT_REQUIRED
     subject = x509.load_certificate(pair.certificate).subject.rfc4514_string()
     assert 'CN=magnum-like-health' in subject and 'O=system:monitoring' in subject
+
+
+def test_a_clusters_pool_is_kept_until_its_api_or_ca_changes():
+    credentials = health.Credentials()
+    cluster = types.SimpleNamespace(uuid='c1', ca_generation=1, ca_cert_ref='ref-1')
+    base = 'http://127.0.0.1:1'
+    pool, new = credentials.pool_for(cluster, base, False)
+    assert new
+    assert credentials.pool_for(cluster, base, False) == (pool, False)
+    cluster.ca_generation = 2  # a CA rotation: a new pool (and client certificate)
+    rotated, new = credentials.pool_for(cluster, base, False)
+    assert new and rotated is not pool
+    moved, new = credentials.pool_for(cluster, 'http://127.0.0.2:1', False)
+    assert new and moved is not rotated
+    credentials.drop_pool('c1')
+    assert credentials.pool_for(cluster, 'http://127.0.0.2:1', False)[1]
+    credentials.forget(set())  # no longer checked here
+    assert credentials.pool_for(cluster, 'http://127.0.0.2:1', False)[1]

@@ -47,8 +47,10 @@ curl_verify() {
     if [ "$VERIFY_CA" = false ]; then echo --insecure; fi
 }
 
-# A Keystone token of the cluster's trustee, scoped to the trust (or unscoped
-# when the cloud gives nodes no trust, e.g. a noauth development cloud).
+# A Keystone token of the cluster's trustee with its password: scoped to the
+# trust when the node has one ([trust] cluster_user_trust), else unscoped (the
+# API knows the trustee's domain and lets it act on its own cluster); "none"
+# without Keystone (a noauth development cloud).
 keystone_token() {
     [ -n "$AUTH_URL" ] && [ -n "$TRUSTEE_USER_ID" ] || { echo none; return 0; }
     local scope='' body

@@ -46,8 +46,13 @@ def find_cluster(ident: str, *, all_projects_rule: str | None = None) -> Any:
 
 
 def owner_target(cluster: Any) -> dict:
-    """Policy target of a cluster (or node group): its project and its creator."""
-    return {'project_id': cluster.project_id, 'user_id': getattr(cluster, 'user_id', None)}
+    """Policy target of a cluster (or node group): its project, its creator and
+    (when it has one) its trustee, for ``rule:is_cluster_user``."""
+    target = {'project_id': cluster.project_id, 'user_id': getattr(cluster, 'user_id', None)}
+    trustee = getattr(cluster, 'trustee_user_id', None)
+    if trustee:  # absent, not None: oslo.policy would compare the text 'None'
+        target['trustee_user_id'] = trustee
+    return target
 
 
 # -- shared by the cluster, action and node group controllers --
