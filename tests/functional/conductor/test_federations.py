@@ -14,6 +14,7 @@ import uuid as uuidlib
 
 from magnum_like.common import exception
 from magnum_like.conductor import federations
+from magnum_like.conductor import pki
 from magnum_like.conductor import states
 from magnum_like.db import api as db
 from tests.functional.conductor.conftest import PROJECT
@@ -91,7 +92,7 @@ def test_a_lost_cast_is_reconciled_and_a_heat_failure_is_told_in_plain_words(con
     assert cert.issuer == ca.subject
     now = datetime.datetime.now(datetime.timezone.utc)
     assert cert.not_valid_after_utc - now <= datetime.timedelta(
-        days=federations.pki.FEDERATION_CERT_DAYS, minutes=10)
+        days=pki.FEDERATION_CERT_DAYS, minutes=10)
     assert 'PRIVATE KEY' in members[0]['key'] and 'PRIVATE KEY' not in members[0]['ca']
 
 
