@@ -162,7 +162,8 @@ class FederationEngine:
             return
         args[STARTED] = task_mod.utcnow().strftime('%Y-%m-%dT%H:%M:%S')
         self.record(fed.uuid, {'operation_args': args})
-        LOG.info('Federation %s: %s issued on stack %s', fed.uuid, fed.operation, args[STACK])
+        LOG.info('Federation %s: %s under way on stack %s', fed.uuid, fed.operation,
+                 args[STACK])
 
     @staticmethod
     def _late(fed: Any) -> str:

@@ -106,6 +106,18 @@ class FederationHandler:
               existing: Any | None, args: dict) -> str | None:
         raise NotImplementedError
 
+    def _create(self, engine: Any, context: Any, fed: Any, client: heat.HeatClient, host: Any,
+                args: dict) -> str:
+        body = fstack.stack_body(context, fed, client, host, '')
+        body['parameters'][fstack.TOKEN_PARAMETER] = self._record_token(engine, fed, args)
+        try:
+            return client.create_stack(body)
+        except heat.Conflict:
+            existing = fstack.find_stack(client, fstack.stack_name(fed.uuid))
+            if existing is None:
+                raise
+            return existing.id
+
     @staticmethod
     def _record_token(engine: Any, fed: Any, args: dict) -> str:
         token = uuidutils.generate_uuid(dashed=False)
@@ -143,15 +155,7 @@ class Create(FederationHandler):
         if existing is not None:
             # Made by an attempt that recorded no token: the name is this federation's.
             return existing.id
-        body = fstack.stack_body(context, fed, client, host, '')
-        body['parameters'][fstack.TOKEN_PARAMETER] = self._record_token(engine, fed, args)
-        try:
-            return client.create_stack(body)
-        except heat.Conflict:
-            existing = fstack.find_stack(client, fstack.stack_name(fed.uuid))
-            if existing is None:
-                raise
-            return existing.id
+        return self._create(engine, context, fed, client, host, args)
 
 
 @registry.register('federation_update')
@@ -160,8 +164,8 @@ class Update(FederationHandler):
 
     def issue(self, engine, context, fed, client, host, existing, args):
         if existing is None:
-            raise Failed('The federation stack %s is gone (its create failed or it was '
-                         'deleted in Heat); delete the federation.' % fstack.stack_name(fed.uuid))
+            # Its create failed before Heat had a stack (or it was deleted in Heat).
+            return self._create(engine, context, fed, client, host, args)
         if existing.stack_status.endswith('_IN_PROGRESS'):
             raise Busy('stack %s is %s' % (existing.id, existing.stack_status))
         body = fstack.stack_body(context, fed, client, host, '')
