@@ -103,6 +103,11 @@ TRANSITIONS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+#: What an operation changes (``Operation.subject``).
+CLUSTER = 'cluster'
+FEDERATION = 'federation'
+
+
 @dataclasses.dataclass(frozen=True)
 class Operation:
     """One operation a cluster may undergo: the single place its rules live.
@@ -126,6 +131,17 @@ class Operation:
     watches: str
     #: It replaces whatever other operation is pending (only ``delete``).
     preempts: bool = False
+    #: What it changes: ``cluster`` or ``federation``.
+    subject: str = CLUSTER
+    #: What the subject's row holds in ``operation`` while it is pending (the
+    #: name, unless told: a federation's row says ``create``/``update``/``delete``).
+    intent: str = ''
+    #: The statuses it ends in: (done, failed).
+    ends: tuple[str, str] = ()
+
+    def __post_init__(self) -> None:
+        if not self.intent:
+            object.__setattr__(self, 'intent', self.name)
 
 
 #: Accepting an update while ``UPDATE_IN_PROGRESS``: Magnum's conductor takes a
@@ -136,6 +152,9 @@ class Operation:
 #: retries once the first one is over. ``ROLLBACK_FAILED`` is accepted by no
 #: operation but delete (as in Magnum: the stack is in an unknown shape).
 _RETRYABLE = STABLE + (UPDATE_FAILED,)
+#: Where a federation rests between operations.
+_FEDERATION_FINAL = (CREATE_COMPLETE, CREATE_FAILED, UPDATE_COMPLETE, UPDATE_FAILED,
+                     DELETE_FAILED)
 
 _OPERATION_LIST = (
     Operation('create', CREATE, CREATE_IN_PROGRESS, (), 'the cluster stack (create)'),
@@ -157,11 +176,29 @@ _OPERATION_LIST = (
     Operation('delete', DELETE, DELETE_IN_PROGRESS,
               tuple(s for s in ALL if s not in (DELETE_IN_PROGRESS, DELETE_COMPLETE)),
               'the cluster and node group stacks (delete)', preempts=True),
+    # Federations (conductor/federations.py): one operation at a time (the
+    # API's ``busy`` rule), so they start from a final status only (a repeated
+    # delete is accepted and changes nothing). Their ends: no rollback.
+    Operation('federation_create', CREATE, CREATE_IN_PROGRESS, (),
+              'the federation stack (create)', subject=FEDERATION, intent='create',
+              ends=(CREATE_COMPLETE, CREATE_FAILED)),
+    Operation('federation_update', UPDATE, UPDATE_IN_PROGRESS, _FEDERATION_FINAL,
+              'the federation stack (update: join, unjoin, properties)', subject=FEDERATION,
+              intent='update', ends=(UPDATE_COMPLETE, UPDATE_FAILED)),
+    Operation('federation_delete', DELETE, DELETE_IN_PROGRESS, _FEDERATION_FINAL,
+              'the federation stack (delete)', subject=FEDERATION, intent='delete',
+              ends=(DELETE_COMPLETE, DELETE_FAILED)),
 )
 
 #: Every operation by name: the API's allowed statuses, the database's
 #: conditional update and the conductor's dispatch all read this.
 OPERATIONS: dict[str, Operation] = {op.name: op for op in _OPERATION_LIST}
+#: The operations of clusters, by name (what a cluster row's ``operation`` holds).
+CLUSTER_OPERATIONS: dict[str, Operation] = {
+    op.name: op for op in _OPERATION_LIST if op.subject == CLUSTER}
+#: The operations of federations, by what a federation row's ``operation`` holds.
+FEDERATION_OPERATIONS: dict[str, Operation] = {
+    op.intent: op for op in _OPERATION_LIST if op.subject == FEDERATION}
 
 
 def _build() -> machines.FiniteMachine:

@@ -12,10 +12,10 @@ from magnum_like.api.types import fields
 from magnum_like.common import exception
 from magnum_like.conductor import states
 
-#: Where each operation may start (spec §5.2): a view of the one table,
+#: Where each cluster operation may start (spec §5.2): a view of the one table,
 #: ``states.OPERATIONS`` (its docstring says why UPDATE_IN_PROGRESS is a 409).
 ALLOWED_STATUSES: dict[str, tuple[str, ...]] = {
-    name: op.start_from for name, op in states.OPERATIONS.items()}
+    name: op.start_from for name, op in states.CLUSTER_OPERATIONS.items()}
 
 
 def invalid(field: str, message: str) -> exception.InvalidParameterValue:

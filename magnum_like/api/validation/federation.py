@@ -204,9 +204,13 @@ class PatchPlan:
         return updates
 
 
-def busy(row: models.Federation) -> None:
-    """:raises Conflict: the federation has an operation pending (409)."""
-    if row.operation is not None:
+def busy(row: models.Federation, intent: str = 'update') -> None:
+    """Whether the federation may start ``intent`` (``states.FEDERATION_OPERATIONS``).
+
+    :raises Conflict: the federation has an operation pending (409).
+    """
+    if row.operation is not None or (
+            row.status not in states.FEDERATION_OPERATIONS[intent].start_from):
         raise exception.Conflict('federation %s is %s; retry once it is complete or failed.'
                                  % (row.name or row.uuid, row.status))
 
@@ -218,7 +222,7 @@ def delete_intent(row: models.Federation, deadline: Any) -> dict[str, Any]:
     """
     if row.operation == 'delete':
         return {}
-    busy(row)
+    busy(row, 'delete')
     return {'status': states.DELETE_IN_PROGRESS, 'status_reason': None, 'operation': 'delete',
             'operation_args': {}, 'deadline': deadline}
 

@@ -24,6 +24,7 @@ from magnum_like.common import heat
 from magnum_like.conductor.operations import common
 from magnum_like.conductor.operations import create  # noqa: F401  (registers)
 from magnum_like.conductor.operations import delete
+from magnum_like.conductor.operations import federation  # noqa: F401  (registers)
 from magnum_like.conductor.operations import nodegroup  # noqa: F401  (registers)
 from magnum_like.conductor.operations import registry
 from magnum_like.conductor.operations import rotate  # noqa: F401  (registers)

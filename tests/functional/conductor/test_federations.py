@@ -14,6 +14,7 @@ import uuid as uuidlib
 
 from magnum_like.common import exception
 from magnum_like.conductor import federations
+from magnum_like.pki import certificates as pki
 from magnum_like.conductor import states
 from magnum_like.db import api as db
 from tests.functional.conductor.conftest import PROJECT
@@ -91,7 +92,7 @@ def test_a_lost_cast_is_reconciled_and_a_heat_failure_is_told_in_plain_words(con
     assert cert.issuer == ca.subject
     now = datetime.datetime.now(datetime.timezone.utc)
     assert cert.not_valid_after_utc - now <= datetime.timedelta(
-        days=federations.pki.FEDERATION_CERT_DAYS, minutes=10)
+        days=pki.FEDERATION_CERT_DAYS, minutes=10)
     assert 'PRIVATE KEY' in members[0]['key'] and 'PRIVATE KEY' not in members[0]['ca']
 
 
@@ -128,3 +129,53 @@ def test_a_gone_host_fails_in_plain_words_and_delete_removes_stack_and_row(condu
     env.api.process_federation(env.ctx, failed)
     assert _settled(failed) is None
     assert _fed_stacks(env, failed) == []
+
+
+def _stack_updates(env, fed: str) -> int:
+    """How many updates Heat began on the federation stack (its stack-level events)."""
+    stack, = _fed_stacks(env, fed)
+    with env.sim.store.lock:
+        return len([e for e in stack.events if e['resource_type'] == 'OS::Heat::Stack'
+                    and e['action'] == 'UPDATE' and e['status'] == 'IN_PROGRESS'])
+
+
+def _recovered_intent(fed: str, members: list[str], token: str) -> None:
+    """A join as a conductor that died left it: token recorded, reservation held, no start."""
+    db.update_federation(fed, {
+        'status': states.UPDATE_IN_PROGRESS, 'status_reason': None, 'operation': 'update',
+        'member_ids': members, 'reservation': 'a-conductor-that-died',
+        'operation_args': {'join': members, 'leave': [], 'token': token},
+        'deadline': datetime.datetime.utcnow() + datetime.timedelta(seconds=600)})
+
+
+def test_a_recovered_join_finds_its_update_in_heat_and_makes_it_only_once(conductor_env):
+    from magnum_like.common import heat
+    from magnum_like.conductor import federation_stack
+    env = conductor_env
+    env.start_conductor()
+    host, member = _clusters(env, 2)
+    fed = _federation(env, host, [], cast=True)
+    assert _settled(fed).status == states.CREATE_FAILED  # bare servers: see the module
+    assert _stack_updates(env, fed) == 0
+
+    # The dead conductor's update reached Heat: the next one watches it, makes no other.
+    token = uuidlib.uuid4().hex
+    _recovered_intent(fed, [member], token)
+    client = heat.HeatClient(PROJECT)
+    row = db.get_federation_by_uuid(_admin(), fed)
+    body = federation_stack.stack_body(_admin(), row, client,
+                                       db.get_cluster_by_uuid(_admin(), host), token)
+    client.update_stack(_fed_stacks(env, fed)[0].id, body)
+    env.api.process_federation(env.ctx, fed)
+    row = _settled(fed)
+    assert row.status == states.UPDATE_FAILED, row.status_reason
+    assert 'federation_deployments' in row.status_reason, row.status_reason
+    assert _stack_updates(env, fed) == 1
+
+    # A token recorded but the call never made (the conductor died just before it):
+    # the update is made, once.
+    _recovered_intent(fed, [member], uuidlib.uuid4().hex)
+    env.api.process_federation(env.ctx, fed)
+    row = _settled(fed)
+    assert row.status in (states.UPDATE_FAILED, states.UPDATE_COMPLETE), row.status
+    assert _stack_updates(env, fed) == 2

@@ -215,3 +215,53 @@ def start_dev(tmp_path, config: str | None = None) -> Dev:
         path.write_text(config)
         args = ('--config-file', str(path))
     return Dev(str(state), str(tmp_path / 'magnum-like-dev.log'), args).start()
+
+
+# -- federations: what the host cluster's Kubernetes API shows ---------------------
+KUBEFED_NS, KUBEFED_GROUP, KUBEFED_VERSION, KUBEFED_PLURAL = (
+    'kube-federation-system', 'core.kubefed.io', 'v1beta1', 'kubefedclusters')
+
+
+def until(check, what: str, timeout: float = 120):
+    """Poll ``check()`` until it returns something true (errors: not there yet)."""
+    deadline = time.monotonic() + timeout
+    error = None
+    while time.monotonic() < deadline:
+        try:
+            value = check()
+            if value:
+                return value
+        except Exception as exc:  # noqa: BLE001 - not there yet
+            error = exc
+        time.sleep(0.3)
+    pytest.fail('%s: not within %ss (last error: %r)' % (what, timeout, error))
+
+
+def kube_apis(dev: Dev, cluster: str, directory) -> tuple:
+    """``(CoreV1Api, CustomObjectsApi)`` of the official ``kubernetes`` client for a
+    cluster, configured by ``openstack coe cluster config``."""
+    from kubernetes import client as k8s
+    from kubernetes import config as k8s_config
+    os.makedirs(directory, exist_ok=True)
+    dev.ok('coe', 'cluster', 'config', cluster, '--dir', str(directory), '--force')
+    configuration = k8s.Configuration()
+    k8s_config.load_kube_config(config_file=os.path.join(str(directory), 'config'),
+                                client_configuration=configuration)
+    configuration.retries = 0
+    api = k8s.ApiClient(configuration)
+    return k8s.CoreV1Api(api), k8s.CustomObjectsApi(api)
+
+
+def kubefed_clusters(custom) -> dict:
+    """The ``KubeFedCluster`` objects of a host cluster, by name."""
+    items = custom.list_namespaced_custom_object(KUBEFED_GROUP, KUBEFED_VERSION, KUBEFED_NS,
+                                                 KUBEFED_PLURAL)['items']
+    return {item['metadata']['name']: item for item in items}
+
+
+def ready_of(item: dict) -> str | None:
+    """A ``KubeFedCluster``'s ``Ready`` condition (``True``/``False``), None before any."""
+    for condition in (item.get('status') or {}).get('conditions') or []:
+        if condition['type'] == 'Ready':
+            return condition['status']
+    return None

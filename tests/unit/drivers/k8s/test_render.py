@@ -204,15 +204,15 @@ def _nodegroup_bodies(driver, view) -> tuple[dict, dict]:
 
 
 def _federation_bodies() -> dict[str, dict]:
-    """The federation stack (conductor/federations.py): no member yet, and two."""
-    from magnum_like.conductor import federations
+    """The federation stack (conductor/federation_stack.py): no member yet, and two."""
+    from magnum_like.conductor import federation_stack as federations
     fed, host = str(uuid.uuid4()), str(uuid.uuid4())
     members = [{'name': 'm%d' % i, 'uuid': str(uuid.uuid4()), 'api_address': '127.0.0.%d' % i,
                 'ca': 'CA', 'cert': 'CERT', 'key': 'KEY'} for i in (2, 3)]
     bodies = {}
     for name, listed in (('federation-empty', []), ('federation-two', members)):
         body = federations.render(fed, host, {'0': str(uuid.uuid4()), '1': str(uuid.uuid4())},
-                                  json.dumps(listed), 60)
+                                  json.dumps(listed), 60, token='0123abcd')
         assert 'federation_uuid=' + fed in body['tags'].split(',')
         assert body['stack_name'] == 'federation-' + fed
         bodies[name] = body
