@@ -14,9 +14,9 @@ import uuid as uuidlib
 
 from magnum_like.common import exception
 from magnum_like.conductor import federations
-from magnum_like.pki import certificates as pki
 from magnum_like.conductor import states
 from magnum_like.db import api as db
+from magnum_like.pki import certificates as pki
 from tests.functional.conductor.conftest import PROJECT
 
 
