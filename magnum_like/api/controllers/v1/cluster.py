@@ -75,19 +75,21 @@ def _check_cloud(values: dict, given: dict) -> None:
     if not CONF.cluster_template.validate_cloud_resources:
         return
     resources = cloud.get_cloud_resources(ctl.context())
-    if values.get('keypair'):
-        resources.get_keypair(values['keypair'])
-    boot_volume = rules.label_int(values['labels'], 'boot_volume_size', 0)
-    for field in ('flavor_id', 'master_flavor_id'):
-        if values.get(field):
-            flavor = resources.get_flavor(values[field])
-            if not boot_volume and flavor.get('disk') == 0:
-                raise rules.invalid(field, 'flavor %s has no root disk; use a flavor with one '
-                                           'or set the label boot_volume_size.' % values[field])
+    calls = [(resources.get_keypair, (values['keypair'],))] if values.get('keypair') else []
+    flavor_fields = [f for f in ('flavor_id', 'master_flavor_id') if values.get(f)]
+    calls += [(resources.get_flavor, (values[f],)) for f in flavor_fields]
+    first = len(calls) - len(flavor_fields)
     if 'fixed_network' in given:
-        resources.get_network(values['fixed_network'])
+        calls.append((resources.get_network, (values['fixed_network'],)))
     if 'fixed_subnet' in given:
-        resources.get_subnet(values['fixed_subnet'])
+        calls.append((resources.get_subnet, (values['fixed_subnet'],)))
+    # independent: at the same time
+    flavors = cloud.gather(calls)[first:first + len(flavor_fields)]
+    boot_volume = rules.label_int(values['labels'], 'boot_volume_size', 0)
+    for field, flavor in zip(flavor_fields, flavors):
+        if not boot_volume and flavor.get('disk') == 0:
+            raise rules.invalid(field, 'flavor %s has no root disk; use a flavor with one '
+                                       'or set the label boot_volume_size.' % values[field])
 
 
 def _template_for_create(ident: str) -> models.ClusterTemplate:
