@@ -19,6 +19,16 @@ request and reading the whole body, and answers are checked (status, and the
 1000 rows of the list) after the clock stops.
 
     /work/venv/bin/python bench/api.py [--seconds 3] [--backends sqlite,mysql]
+
+``--keystone`` measures the service as operators deploy it instead (see
+:func:`keystone_main`): ``magnum-like-api`` itself (``[api] workers`` left at
+its default), real Keystone tokens through keystonemiddleware with a private
+memcached as its token cache, cloud checks on against ``magnum-like-cloudsim``,
+MariaDB. Every figure is printed beside the same call on the same database
+against the same binary with noauth and checks off (the bare app), measured
+in the same run:
+
+    .venv/bin/python bench/api.py --keystone [--seconds 3]
 """
 from __future__ import annotations
 
@@ -240,7 +250,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--seconds', type=float, default=3.0)
     parser.add_argument('--backends', default='sqlite,mysql')
+    parser.add_argument('--keystone', action='store_true',
+                        help='Keystone tokens, memcached, checks on, magnum-like-api as deployed')
     args = parser.parse_args()
+    if args.keystone:
+        import api_keystone  # bench/ is sys.path[0] when run as a script
+        api_keystone.main(args.seconds)
+        return
     print('magnum-like API bench: cheroot (%d threads), noauth, cloud-resource checks OFF; '
           'INFO logging off; %.1f s per figure; client: one process per connection '
           '(persistent http.client).'

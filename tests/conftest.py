@@ -6,6 +6,10 @@
   provisioned and migrated database URL, dropped after the module.
 * ``rabbit_vhost`` (function): a RabbitMQ vhost of the test's own, see
   ``tests/fixtures/rabbitmq.py``.
+
+Every test starts with the API's cloud look-up cache (``[api] cloud_cache_ttl``)
+empty: an in-process API must not answer from what an earlier test looked up
+in another cloud, or before a test broke the cloud on purpose.
 """
 import os
 import shutil
@@ -15,6 +19,13 @@ import pytest
 
 from tests.fixtures import database
 from tests.fixtures.rabbitmq import rabbit_vhost  # noqa: F401 - a fixture for every test
+
+
+@pytest.fixture(autouse=True)
+def _empty_cloud_cache():
+    from magnum_like.common import cloud
+    cloud.CACHE.clear()
+    yield
 
 
 @pytest.fixture(scope='session')

@@ -18,10 +18,17 @@ from magnum_like import conf as ml_conf
 CONF = ml_conf.CONF
 
 
-def make_session(context=None) -> ks_session.Session:
+#: Version documents keystoneauth fetched (see ``make_session``'s ``http``).
+DISCOVERY: dict = {}
+
+
+def make_session(context=None, *, http=None) -> ks_session.Session:
     """A session authenticated as the caller, the service, or nobody (noauth).
 
     :param context: the request context; its ``auth_plugin`` is used if set.
+    :param http: a ``requests.Session`` to send through (its pooled connections
+        outlive this session); default: a new one. With it, version documents
+        are remembered for the process too (:data:`DISCOVERY`).
     """
     auth = getattr(context, 'auth_plugin', None) if context is not None else None
     if auth is None:
@@ -29,7 +36,8 @@ def make_session(context=None) -> ks_session.Session:
             auth = noauth.NoAuth()
         else:
             auth = ks_loading.load_auth_from_conf_options(CONF, 'keystone_auth')
-    return ks_loading.load_session_from_conf_options(CONF, 'keystone_auth', auth=auth)
+    extra = {'session': http, 'discovery_cache': DISCOVERY} if http is not None else {}
+    return ks_loading.load_session_from_conf_options(CONF, 'keystone_auth', auth=auth, **extra)
 
 
 def make_adapter(group: str, context=None, *, session=None) -> adapter.Adapter:

@@ -6,19 +6,153 @@ and to ask whether the cloud offers a service at all (Octavia);
 ``OpenStackCloudResources`` implements it over keystoneauth, against the real
 services or the built-in simulator. Lookups take a name or an id, as the
 Magnum clients allow both.
+
+What one request costs the cloud:
+
+* one keystoneauth session per request (per TLS setting), sending through one
+  pooled ``requests`` session per process, so connections to Glance, Nova and
+  Neutron are reused from request to request;
+* each look-up once per request (a flavor named twice is fetched once);
+* independent look-ups at the same time (:func:`gather`, a futurist pool);
+* images and flavors remembered for ``[api] cloud_cache_ttl`` seconds
+  (:data:`CACHE`): an image per project (image visibility is per project:
+  private, shared, community), a public flavor fetched by id for every project
+  (every project sees it), any other flavor per project (flavor access is per
+  project; a name may mean another flavor elsewhere). Misses, keypairs (a
+  user's own), networks and subnets are always asked.
 """
 from __future__ import annotations
 
-from typing import Protocol
+import os
+import threading
+import time
+from typing import Any, Callable, Protocol
+
+import futurist
+from futurist import waiters
+import requests
 
 from keystoneauth1 import exceptions as ks_exc
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
+from magnum_like import conf as ml_conf
 from magnum_like.common import clients
 from magnum_like.common import exception
 
+CONF = ml_conf.CONF
 LOG = logging.getLogger(__name__)
+
+#: Look-ups of one request run at the same time in a pool of this many threads
+#: (per process; shared by the request threads).
+LOOKUP_THREADS = 8
+#: Entries :data:`CACHE` holds at most (the oldest go first).
+CACHE_SIZE = 2000
+
+
+class TTLCache:
+    """A bounded, thread-safe map whose entries expire.
+
+    :param clock: seconds, monotonic (tests pass their own).
+    :param size: at most this many entries; a put beyond it drops the entry
+        that expires first.
+    """
+
+    _MISSING = object()
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, size: int = CACHE_SIZE):
+        self.clock = clock
+        self.size = size
+        self._lock = threading.Lock()
+        self._entries: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any) -> Any:
+        """The value, or None when absent or expired."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] <= self.clock():
+                del self._entries[key]
+                return None
+            return entry[1]
+
+    def put(self, key: Any, value: Any, ttl: float) -> None:
+        """Remember ``value`` for ``ttl`` seconds (0: not at all)."""
+        if ttl <= 0:
+            return
+        with self._lock:
+            if key not in self._entries and len(self._entries) >= self.size:
+                now = self.clock()
+                for stale in [k for k, (expires, _v) in self._entries.items() if expires <= now]:
+                    del self._entries[stale]
+                if len(self._entries) >= self.size:
+                    del self._entries[min(self._entries, key=lambda k: self._entries[k][0])]
+            self._entries[key] = (self.clock() + ttl, value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+
+#: Images and flavors the API looked up (see the module docstring).
+CACHE = TTLCache()
+
+
+class _PerProcess:
+    """The lookup pool and the pooled HTTP session, made again after a fork
+    (``magnum-like-api`` forks its workers; neither threads nor sockets survive it)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._pool: futurist.ThreadPoolExecutor | None = None
+        self._http: requests.Session | None = None
+
+    def _ensure(self) -> None:
+        if self._pid != os.getpid():
+            with self._lock:
+                if self._pid != os.getpid():
+                    self._pool = futurist.ThreadPoolExecutor(max_workers=LOOKUP_THREADS)
+                    http = requests.Session()
+                    adapter = requests.adapters.HTTPAdapter(
+                        pool_connections=8, pool_maxsize=max(LOOKUP_THREADS, 16))
+                    http.mount('http://', adapter)
+                    http.mount('https://', adapter)
+                    self._http = http
+                    self._pid = os.getpid()
+
+    def pool(self) -> futurist.ThreadPoolExecutor:
+        self._ensure()
+        return self._pool
+
+    def http(self) -> requests.Session:
+        self._ensure()
+        return self._http
+
+
+_PROCESS = _PerProcess()
+
+
+def gather(calls: list[tuple[Callable, tuple]]) -> list:
+    """Run independent look-ups ``[(function, args), ...]`` at the same time.
+
+    :returns: their results, in order.
+    :raises: the exception of the first call (in order) that failed, once all ended.
+    """
+    if len(calls) <= 1:
+        return [function(*args) for function, args in calls]
+    futures = [_PROCESS.pool().submit(function, *args) for function, args in calls]
+    waiters.wait_for_all(futures)
+    for future in futures:
+        error = future.exception()
+        if error is not None:
+            raise error
+    return [future.result() for future in futures]
 
 
 class CloudResources(Protocol):
@@ -58,12 +192,47 @@ class OpenStackCloudResources:
 
     def __init__(self, context=None):
         self._context = context
+        self._project = getattr(context, 'project_id', None)
+        self._lock = threading.Lock()
         self._adapters: dict = {}
+        self._sessions: dict = {}
+        self._done: dict = {}
 
     def _adapter(self, group: str):
-        if group not in self._adapters:
-            self._adapters[group] = clients.make_adapter(group, self._context)
-        return self._adapters[group]
+        with self._lock:
+            if group not in self._adapters:
+                opts = CONF[group]
+                verify = False if opts.insecure else (opts.ca_file or True)
+                if verify not in self._sessions:
+                    self._sessions[verify] = clients.make_session(self._context,
+                                                                  http=_PROCESS.http())
+                self._adapters[group] = clients.make_adapter(
+                    group, self._context, session=self._sessions[verify])
+            return self._adapters[group]
+
+    def _once(self, key: tuple, lookup: Callable[[], dict]) -> dict:
+        """``lookup()``'s answer, asked at most once per request for ``key``
+        (concurrent askers wait for the first)."""
+        with self._lock:
+            event = self._done.get(key)
+            if event is None:
+                self._done[key] = threading.Event()
+        if event is not None:
+            event.wait()
+            outcome = self._done[key + ('outcome',)]
+            if isinstance(outcome, BaseException):
+                raise outcome
+            return outcome
+        try:
+            outcome = lookup()
+        except BaseException as error:
+            self._done[key + ('outcome',)] = error
+            raise
+        else:
+            self._done[key + ('outcome',)] = outcome
+            return outcome
+        finally:
+            self._done[key].set()
 
     def _get(self, group: str, path: str, **params) -> dict | None:
         """GET a JSON document; None on 404; 503 when the service is down."""
@@ -95,6 +264,17 @@ class OpenStackCloudResources:
         return matches[0] if matches else None
 
     def get_image(self, ident: str) -> dict:
+        return self._once(('image', ident), lambda: self._cached_image(ident))
+
+    def _cached_image(self, ident: str) -> dict:
+        key = ('image', self._project, ident)
+        image = CACHE.get(key)
+        if image is None:
+            image = self._fetch_image(ident)
+            CACHE.put(key, image, CONF.api.cloud_cache_ttl)
+        return image
+
+    def _fetch_image(self, ident: str) -> dict:
         image = None
         if uuidutils.is_uuid_like(ident):
             image = self._get('glance_client', '/v2/images/%s' % ident)
@@ -106,6 +286,18 @@ class OpenStackCloudResources:
         return image
 
     def get_flavor(self, ident: str) -> dict:
+        return self._once(('flavor', ident), lambda: self._cached_flavor(ident))
+
+    def _cached_flavor(self, ident: str) -> dict:
+        mine, everyone = ('flavor', self._project, ident), ('flavor', None, ident)
+        flavor = CACHE.get(mine) or CACHE.get(everyone)
+        if flavor is None:
+            flavor = self._fetch_flavor(ident)
+            public = flavor.get('os-flavor-access:is_public', True) and flavor.get('id') == ident
+            CACHE.put(everyone if public else mine, flavor, CONF.api.cloud_cache_ttl)
+        return flavor
+
+    def _fetch_flavor(self, ident: str) -> dict:
         found = self._get('nova_client', '/flavors/%s' % ident)
         if found is not None:
             return found['flavor']
@@ -116,12 +308,19 @@ class OpenStackCloudResources:
         return flavor
 
     def get_keypair(self, name: str) -> dict:
+        return self._once(('keypair', name), lambda: self._fetch_keypair(name))
+
+    def _fetch_keypair(self, name: str) -> dict:
         found = self._get('nova_client', '/os-keypairs/%s' % name)
         if found is None:
             raise exception.KeyPairNotFound(keypair=name)
         return found.get('keypair', found)
 
     def get_network(self, ident: str, *, external: bool = False) -> dict:
+        return self._once(('network', ident, external),
+                          lambda: self._fetch_network(ident, external))
+
+    def _fetch_network(self, ident: str, external: bool) -> dict:
         network = None
         if uuidutils.is_uuid_like(ident):
             found = self._get('neutron_client', '/v2.0/networks/%s' % ident)
@@ -140,6 +339,9 @@ class OpenStackCloudResources:
         return network
 
     def get_subnet(self, ident: str) -> dict:
+        return self._once(('subnet', ident), lambda: self._fetch_subnet(ident))
+
+    def _fetch_subnet(self, ident: str) -> dict:
         subnet = None
         if uuidutils.is_uuid_like(ident):
             found = self._get('neutron_client', '/v2.0/subnets/%s' % ident)

@@ -105,6 +105,13 @@ def check_secrets(conf: Any) -> None:
 
 def check_api(conf: Any) -> None:
     """Everything ``magnum-like-api`` needs. :raises ConfigurationError:"""
+    # oslo.config checks a value's type and bounds when it is first read: read
+    # the API's own options now, so that a bad one stops the start and not a request.
+    for name in ('cloud_cache_ttl', 'workers', 'threads', 'client_timeout', 'max_limit'):
+        try:
+            getattr(conf.api, name)
+        except ValueError as error:  # oslo.config's ConfigFileValueError among them
+            raise ConfigurationError('[api] %s: %s' % (name, error)) from None
     check_secrets(conf)
 
 

@@ -23,6 +23,13 @@ opts = [
                     'and body) once it starts; a slower or incomplete one is answered 408 '
                     'and its connection closed, so slow clients cannot hold the worker '
                     'threads. Also how long an idle keep-alive connection is kept.'),
+    cfg.IntOpt('cloud_cache_ttl', default=30, min=0, max=3600,
+               help='Seconds the API remembers what it looked up in the cloud to check a '
+                    'template, cluster or node group create (image metadata per project; '
+                    'flavors: a public flavor by id for every project, anything else per '
+                    'project). Keypairs, networks, subnets and misses are never remembered. '
+                    'A flavor or image changed or deleted in the cloud may still be accepted '
+                    'for this long. 0 disables the cache.'),
     cfg.BoolOpt('enabled_ssl', default=False, help='Serve HTTPS.'),
     cfg.StrOpt('ssl_cert_file', help='Certificate file for HTTPS.'),
     cfg.StrOpt('ssl_key_file', help='Private key file for HTTPS.'),

@@ -168,6 +168,20 @@ def _pool_sqlite_file(engine: sa.engine.Engine) -> None:
     old.dispose()
 
 
+def _no_second_rollback(engine: sa.engine.Engine) -> None:
+    """Return connections to the pool without another ROLLBACK.
+
+    Every transaction here ends before its connection goes back: the session
+    commits or rolls back, and SQLAlchemy's ``Connection.close`` rolls back one
+    still open. The pool's own rollback on return (its default) was then a
+    second, empty ROLLBACK: a database round trip in every request. Nothing in
+    the service checks out a raw DBAPI connection, which that rollback would
+    protect. ``tests/functional/db/test_round_trips.py`` pins the statements a
+    read costs.
+    """
+    engine.pool._reset_on_return = sa.pool.base.reset_none
+
+
 class _Facade:
     """The process's transaction context, created on first use."""
 
@@ -185,10 +199,12 @@ class _Facade:
                 # thread_checkin: oslo.db's time.sleep(0) on every checkin is for
                 # eventlet; the API and conductors use real threads.
                 context.configure(connection=url, expire_on_commit=False, thread_checkin=False)
+                engine = context.writer.get_engine()
                 if sa.engine.make_url(url).get_backend_name() == 'sqlite':
-                    engine = context.writer.get_engine()
                     _setup_sqlite(engine)
                     _pool_sqlite_file(engine)
+                else:
+                    _no_second_rollback(engine)
                 self.context = context
             return self.context
 

@@ -8,6 +8,7 @@ trustee users) and, only while the API accepts a request, the caller's token
 """
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from keystoneauth1.identity import v3
@@ -26,9 +27,35 @@ def service_auth() -> Any:
     return ks_loading.load_auth_from_conf_options(CONF, 'keystone_auth')
 
 
+#: Keystone's version documents, fetched once per process for every session here
+#: (keystoneauth otherwise asks Keystone again with each new session).
+_DISCOVERY: dict = {}
+
+
 def session(auth: Any) -> ks_session.Session:
     """A session for ``auth`` with ``[keystone_auth]``'s TLS and timeout options."""
-    return ks_loading.load_session_from_conf_options(CONF, 'keystone_auth', auth=auth)
+    return ks_loading.load_session_from_conf_options(CONF, 'keystone_auth', auth=auth,
+                                                     discovery_cache=_DISCOVERY)
+
+
+class _DomainAdmin:
+    """The trustee-domain admin's auth plugin, one per process and configuration:
+    its token serves every cluster create until it nears expiry (keystoneauth
+    then authenticates again), instead of one password authentication each."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._plugin: tuple[tuple, Any] | None = None
+
+    def plugin(self, kwargs: dict) -> Any:
+        key = tuple(sorted(kwargs.items()))
+        with self._lock:
+            if self._plugin is None or self._plugin[0] != key:
+                self._plugin = (key, v3.Password(**kwargs))
+            return self._plugin[1]
+
+
+_DOMAIN_ADMIN = _DomainAdmin()
 
 
 def auth_url(cluster: str = '-') -> str:
@@ -57,7 +84,7 @@ def domain_admin_client() -> Any:
             kwargs['user_domain_name'] = opts.trustee_domain_name
     kwargs['domain_id'] = opts.trustee_domain_id
     kwargs['domain_name'] = None if opts.trustee_domain_id else opts.trustee_domain_name
-    return ks_client.Client(session=session(v3.Password(**kwargs)))
+    return ks_client.Client(session=session(_DOMAIN_ADMIN.plugin(kwargs)))
 
 
 def owner_client(context: Any, project_id: str, cluster_uuid: str) -> Any:
@@ -68,6 +95,12 @@ def owner_client(context: Any, project_id: str, cluster_uuid: str) -> Any:
             cluster=cluster_uuid, reason="the owner's token is needed to create a trust "
                                          "(is [api] auth_strategy noauth while [keystone_auth] "
                                          "is configured?).")
+    plugin = getattr(context, 'auth_plugin', None)
+    access = getattr(plugin, 'user', None)   # keystonemiddleware's, validated already
+    if access is not None and getattr(access, 'project_id', None) == project_id:
+        # The caller's token is scoped to the project already: no rescoping
+        # (a token issued by Keystone) is needed to make the trust.
+        return ks_client.Client(session=session(plugin))
     auth = v3.Token(auth_url=auth_url(cluster_uuid), token=token, project_id=project_id)
     return ks_client.Client(session=session(auth))
 

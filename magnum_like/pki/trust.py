@@ -105,13 +105,15 @@ def _create_trustee(client: Any, cluster_uuid: str, project_id: str) -> dict[str
     name = trustee_username(cluster_uuid, project_id)
     domain = _domain_id(client)
     password = _new_password()
-    existing = client.users.list(domain=domain, name=name)
-    if existing:
-        # Made by an attempt that died before saving it: take it over.
-        user = client.users.update(existing[0].id, password=password, enabled=True)
-    else:
+    try:
         user = client.users.create(name=name, domain=domain, password=password,
                                    description='Trustee of cluster %s' % cluster_uuid)
+    except ks_exc.Conflict:
+        # Made by an attempt that died before saving it: take it over.
+        existing = client.users.list(domain=domain, name=name)
+        if not existing:
+            raise
+        user = client.users.update(existing[0].id, password=password, enabled=True)
     return {'trustee_user_id': user.id, 'trustee_username': name,
             'trustee_password': encrypt_password(password)}
 

@@ -6,9 +6,11 @@ patched document is checked exactly like a new one.
 """
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 from magnum_like import conf as ml_conf
+from magnum_like.common import cloud as cloud_mod
 from magnum_like.common import drivers
 from magnum_like.common import exception
 
@@ -140,23 +142,28 @@ def check_cloud_resources(values: dict, cloud, *, fields: set | None = None) -> 
     def wanted(field):
         return values.get(field) and (fields is None or field in fields)
 
+    calls = []
+    if wanted('image_id'):
+        calls.append((cloud.get_image, (values['image_id'],)))
+    for field in ('flavor_id', 'master_flavor_id'):
+        if wanted(field):
+            calls.append((cloud.get_flavor, (values[field],)))
+    if wanted('external_network_id'):
+        calls.append((functools.partial(cloud.get_network, external=True),
+                      (values['external_network_id'],)))
+    if wanted('fixed_network'):
+        calls.append((cloud.get_network, (values['fixed_network'],)))
+    if wanted('fixed_subnet'):
+        calls.append((cloud.get_subnet, (values['fixed_subnet'],)))
+    results = cloud_mod.gather(calls)   # independent: at the same time
     derived: dict = {}
     if wanted('image_id'):
-        image = cloud.get_image(values['image_id'])
+        image = results[0]
         distro = image.get('os_distro')
         if not distro:
             raise exception.OSDistroFieldNotFound(image_id=values['image_id'])
         derived['cluster_distro'] = distro
         derived['image_driver'] = image.get('magnum_driver')
-    for field in ('flavor_id', 'master_flavor_id'):
-        if wanted(field):
-            cloud.get_flavor(values[field])
-    if wanted('external_network_id'):
-        cloud.get_network(values['external_network_id'], external=True)
-    if wanted('fixed_network'):
-        cloud.get_network(values['fixed_network'])
-    if wanted('fixed_subnet'):
-        cloud.get_subnet(values['fixed_subnet'])
     return derived
 
 

@@ -95,6 +95,16 @@ def _owner_context(keystone, info):
                                    project_id=info['project'], roles=['member', 'reader'])
 
 
+def _middleware_context(keystone, info):
+    """As the API's request context: keystonemiddleware's plugin of the validated token."""
+    from keystonemiddleware.auth_token import _user_plugin
+    ctx = _owner_context(keystone, info)
+    auth = v3.Token(auth_url=keystone.url, token=ctx.auth_token, project_id=info['project'])
+    access = auth.get_access(ks_session.Session(auth=auth))
+    ctx.auth_plugin = _user_plugin.UserAuthPlugin(access, None)
+    return ctx
+
+
 def _cluster(info):
     return helpers.make_cluster(project_id=info['project'], user_id=info['demo'])
 
@@ -135,9 +145,10 @@ def _accept(ctx, info):
     return cluster_uuid
 
 
-def test_create_check_and_delete(keystone, admin, trust_config):
+@pytest.mark.parametrize('context', [_owner_context, _middleware_context])
+def test_create_check_and_delete(keystone, admin, trust_config, context):
     info = trust_config
-    ctx = _owner_context(keystone, info)
+    ctx = context(keystone, info)
     cluster_uuid = _accept(ctx, info)
     row = _row(cluster_uuid)
     assert row.trustee_username == '%s_%s' % (cluster_uuid, info['project'])
@@ -327,3 +338,19 @@ def test_keystone_down_is_a_503_naming_the_cluster(keystone, trust_config):
                                  trust_config['project'], trust_config['demo'])
     assert caught.value.code == 503
     assert 'c0ffee00-0000-4000-8000-000000000004' in str(caught.value)
+
+
+def test_a_leftover_trustee_is_taken_over(keystone, admin, trust_config):
+    """A trustee user left by an attempt that died before saving it gets a new password."""
+    info = trust_config
+    cluster_uuid = _cluster(info).uuid
+    leftover = admin.users.create(name=trust.trustee_username(cluster_uuid, info['project']),
+                                  domain=info['domain'], password='old-password', enabled=False)
+    made = trust.create_for_request(_owner_context(keystone, info), cluster_uuid,
+                                    info['project'], info['demo'])
+    assert made['trustee_user_id'] == leftover.id
+    assert admin.users.get(leftover.id).enabled is True
+    db.update_cluster(cluster_uuid, made)
+    row = _row(cluster_uuid)
+    assert _trustee_token(keystone, row, trust_id=row.trust_id)
+    trust.delete_trust(None, cluster_uuid)

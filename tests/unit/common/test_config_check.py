@@ -92,3 +92,18 @@ def test_x509keypair_needs_its_key(tmp_path):
     assert '[certificates] x509keypair_encryption_key' in str(error.value)
     config_check.check_conductor(_conf(
         tmp_path, base + 'x509keypair_encryption_key = %s\n' % crypto.generate_key()))
+
+
+@pytest.mark.parametrize('value', ['-1', '3601', 'soon'])
+def test_a_bad_cloud_cache_ttl_is_refused_at_start(tmp_path, value):
+    conf = _conf(tmp_path, '[api]\nauth_strategy = noauth\ncloud_cache_ttl = %s\n' % value)
+    with pytest.raises(config_check.ConfigurationError) as error:
+        config_check.check_api(conf)
+    assert '[api] cloud_cache_ttl' in str(error.value)
+
+
+@pytest.mark.parametrize('value', ['0', '3600'])
+def test_cloud_cache_ttl_bounds_are_accepted(tmp_path, value):
+    conf = _conf(tmp_path, '[api]\nauth_strategy = noauth\ncloud_cache_ttl = %s\n' % value)
+    config_check.check_api(conf)
+    assert conf.api.cloud_cache_ttl == int(value)

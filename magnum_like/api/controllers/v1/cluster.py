@@ -47,6 +47,9 @@ SORT_KEYS = ('id', 'uuid', 'name', 'cluster_template_id', 'keypair', 'docker_vol
              'project_id', 'user_id', 'created_at', 'updated_at', 'stack_id')
 
 #: Cluster attributes copied from the template when the request leaves them out.
+#: What the list route returns: a page already rendered as JSON values.
+LIST_DOC = base.Document(cluster_types.ClusterCollection)
+
 TEMPLATE_DEFAULTS = {'keypair': 'keypair_id', 'docker_volume_size': 'docker_volume_size',
                      'master_flavor_id': 'master_flavor_id', 'flavor_id': 'flavor_id',
                      'fixed_network': 'fixed_network', 'fixed_subnet': 'fixed_subnet',
@@ -75,19 +78,21 @@ def _check_cloud(values: dict, given: dict) -> None:
     if not CONF.cluster_template.validate_cloud_resources:
         return
     resources = cloud.get_cloud_resources(ctl.context())
-    if values.get('keypair'):
-        resources.get_keypair(values['keypair'])
-    boot_volume = rules.label_int(values['labels'], 'boot_volume_size', 0)
-    for field in ('flavor_id', 'master_flavor_id'):
-        if values.get(field):
-            flavor = resources.get_flavor(values[field])
-            if not boot_volume and flavor.get('disk') == 0:
-                raise rules.invalid(field, 'flavor %s has no root disk; use a flavor with one '
-                                           'or set the label boot_volume_size.' % values[field])
+    calls = [(resources.get_keypair, (values['keypair'],))] if values.get('keypair') else []
+    flavor_fields = [f for f in ('flavor_id', 'master_flavor_id') if values.get(f)]
+    calls += [(resources.get_flavor, (values[f],)) for f in flavor_fields]
+    first = len(calls) - len(flavor_fields)
     if 'fixed_network' in given:
-        resources.get_network(values['fixed_network'])
+        calls.append((resources.get_network, (values['fixed_network'],)))
     if 'fixed_subnet' in given:
-        resources.get_subnet(values['fixed_subnet'])
+        calls.append((resources.get_subnet, (values['fixed_subnet'],)))
+    # independent: at the same time
+    flavors = cloud.gather(calls)[first:first + len(flavor_fields)]
+    boot_volume = rules.label_int(values['labels'], 'boot_volume_size', 0)
+    for field, flavor in zip(flavor_fields, flavors):
+        if not boot_volume and flavor.get('disk') == 0:
+            raise rules.invalid(field, 'flavor %s has no root disk; use a flavor with one '
+                                       'or set the label boot_volume_size.' % values[field])
 
 
 def _template_for_create(ident: str) -> models.ClusterTemplate:
@@ -198,9 +203,8 @@ def _render(rows: list, *, full: bool, with_faults: bool = False) -> list:
     # both lists alike, rather than shown with zero masters.
     if not full:
         counted = [(r, _counts(r, [])) for r in rows]
-        return [cluster_types.build(r, base_url=url, version=version, counts=counts,
-                                    full=False) for r, counts in counted
-                if counts['master_count']]
+        return [cluster_types.list_dict(r, base_url=url, version=version, counts=counts)
+                for r, counts in counted if counts['master_count']]
     groups = db.get_nodegroups_by_cluster(uuids)
     rows = [r for r in rows if any(ng.role == 'master' and ng.node_count
                                    for ng in groups[r.uuid])]
@@ -241,11 +245,17 @@ class ClustersController(rest.RestController):
     nodegroups = ng_ctl.NodeGroupController()
 
     def _collection(self, *, limit, marker, sort_key, sort_dir, full: bool,
-                    url_suffix: str = '') -> cluster_types.ClusterCollection:
+                    url_suffix: str = ''):
+        """The page: a ``ClusterCollection`` (detail) or its JSON as a dict (list)."""
         page = pagination.make_page(limit=limit, marker=marker, sort_key=sort_key,
                                     sort_dir=sort_dir, allowed_keys=SORT_KEYS)
         rows = db.get_cluster_list(ctl.context(), limit=page.limit, marker=page.marker,
                                    sort_key=page.sort_key, sort_dir=page.sort_dir)
+        if not full:
+            return base.collection_dict(
+                'clusters', _render(rows, full=False), limit=page.limit,
+                url=ctl.base_url() + '/v1/clusters' + url_suffix,
+                marker=rows[-1].uuid if rows else None, params=page.query())
         result = cluster_types.ClusterCollection()
         result.clusters = _render(rows, full=full)
         result.set_next(rows, limit=page.limit,
@@ -253,8 +263,7 @@ class ClustersController(rest.RestController):
                         marker=rows[-1].uuid if rows else None, params=page.query())
         return result
 
-    @wsme_pecan.wsexpose(cluster_types.ClusterCollection, wtypes.text, int, wtypes.text,
-                         wtypes.text)
+    @wsme_pecan.wsexpose(LIST_DOC, wtypes.text, int, wtypes.text, wtypes.text)
     def get_all(self, marker=None, limit=None, sort_key='id', sort_dir='asc'):
         """The caller's clusters (every project's for an admin), list fields only."""
         ctl.enforce('cluster:get_all')

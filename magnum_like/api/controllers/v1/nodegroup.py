@@ -62,10 +62,14 @@ def _check_cloud(given: dict, labels: dict) -> None:
     if not CONF.cluster_template.validate_cloud_resources:
         return
     resources = cloud.get_cloud_resources(ctl.context())
+    calls = []
     if given.get('image_id'):
-        resources.get_image(given['image_id'])
+        calls.append((resources.get_image, (given['image_id'],)))
     if given.get('flavor_id'):
-        flavor = resources.get_flavor(given['flavor_id'])
+        calls.append((resources.get_flavor, (given['flavor_id'],)))
+    results = cloud.gather(calls)   # independent: at the same time
+    if given.get('flavor_id'):
+        flavor = results[-1]
         if flavor.get('disk') == 0 and not rules.label_int(labels, 'boot_volume_size', 0):
             raise rules.invalid('flavor_id', 'flavor %s has no root disk; use a flavor with one '
                                              'or set the label boot_volume_size.'

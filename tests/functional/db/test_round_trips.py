@@ -1,0 +1,56 @@
+"""What a request's read and write cost the database server, statement by statement.
+
+On MariaDB and PostgreSQL (where each statement is a round trip): a read is the
+pool's liveness ping, the query, and one ROLLBACK; a write ends with its COMMIT
+and nothing after it (the pool does not roll back a connection whose
+transaction has already ended).
+"""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from magnum_like.common import context as ml_context
+from magnum_like.db import api as db_api
+from magnum_like.db import sqlalchemy_utils
+from tests.fixtures import database
+
+
+@pytest.fixture(params=['mysql', 'postgresql'])
+def statements(request):
+    url = database.provision_database(request.param)
+    try:
+        database.use_database(url)
+        engine = sqlalchemy_utils.get_engine()
+        seen: list[str] = []
+        sa.event.listen(engine, 'before_cursor_execute',
+                        lambda conn, cursor, statement, *args: seen.append(
+                            statement.split()[0].upper()))
+        dialect = engine.dialect
+        for name, word in (('do_rollback', 'ROLLBACK'), ('do_commit', 'COMMIT'),
+                           ('do_ping', 'PING')):
+            original = getattr(dialect, name)
+
+            def spy(dbapi_connection, _original=original, _word=word):
+                seen.append(_word)
+                return _original(dbapi_connection)
+            setattr(dialect, name, spy)
+        yield seen
+    finally:
+        database.reset_database_config()
+        database.drop_database(url)
+
+
+def test_a_read_and_a_write_end_their_transaction_once(statements):
+    ctx = ml_context.RequestContext(project_id='p', user_id='u')
+    db_api.get_cluster_list(ctx)        # the pool's first connection
+    statements.clear()
+    assert db_api.get_cluster_list(ctx) == []
+    assert statements == ['PING', 'SELECT', 'ROLLBACK']
+    statements.clear()
+    db_api.create_cluster_template({'uuid': str(uuid.uuid4()), 'name': 't', 'coe': 'kubernetes',
+                                    'image_id': 'img', 'project_id': 'p', 'user_id': 'u'})
+    assert statements[0] == 'PING' and statements[-1] == 'COMMIT'
+    assert 'ROLLBACK' not in statements
