@@ -353,4 +353,4 @@ def test_a_leftover_trustee_is_taken_over(keystone, admin, trust_config):
     db.update_cluster(cluster_uuid, made)
     row = _row(cluster_uuid)
     assert _trustee_token(keystone, row, trust_id=row.trust_id)
-    trust.delete_trust(None, cluster_uuid)
+    _delete_trust(cluster_uuid)
