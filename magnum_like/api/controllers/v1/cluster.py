@@ -38,6 +38,7 @@ from magnum_like.conductor import states
 from magnum_like.db import api as db
 from magnum_like.db import models
 from magnum_like.drivers import base as driver_base
+from magnum_like.pki import trust
 
 CONF = ml_conf.CONF
 
@@ -159,7 +160,6 @@ def _create_with_trust(values: dict, nodegroups: list[dict]) -> None:
     :raises TrustRefused: (403) Keystone refused the caller's trust.
     :raises TrusteeOrTrustToClusterFailed: (503) Keystone unavailable.
     """
-    from magnum_like.pki import trust
     made = trust.create_for_request(ctl.context(), values['uuid'], values['project_id'],
                                     values['user_id'])
     values.update(made)

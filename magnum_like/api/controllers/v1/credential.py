@@ -17,6 +17,7 @@ from wsmeext import pecan as wsme_pecan
 from magnum_like.api.controllers import base as ctl
 from magnum_like.api.controllers.v1 import cluster_operation as ops
 from magnum_like.api.types import certificate as cert_types
+from magnum_like.pki import trust
 
 ROTATE_CREDENTIAL = 'rotate_credential'
 #: Key of ``operation_args`` holding what :func:`trust.rotation_for_request` made.
@@ -41,7 +42,6 @@ class CredentialsController(rest.RestController):
         cluster = ops.find_cluster(cluster_ident,
                                    all_projects_rule='cluster:update_all_projects')
         ctl.enforce('credential:rotate', ops.owner_target(cluster))
-        from magnum_like.pki import trust
         new = trust.rotation_for_request(ctl.context(), cluster)
         try:
             ops.start_operation(cluster, ROTATE_CREDENTIAL, args={NEW_TRUST: new})
