@@ -43,6 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from magnum_like.pki import x509  # noqa: E402
 from magnum_like.conductor import health  # noqa: E402
+from magnum_like.conductor import health_probes  # noqa: E402
 from magnum_like import conf as ml_conf  # noqa: E402
 
 
@@ -112,7 +113,7 @@ def _probe_once(base: str, context, pools: dict | None, index: int) -> Any:
         if pools is not None:
             pools[index] = pool
     try:
-        return health.probe_kubernetes(base, pool, 5.0)
+        return health_probes.probe_kubernetes(base, pool, 5.0)
     finally:
         if pools is None:
             pool.clear()
