@@ -33,9 +33,10 @@ so the ring only divides the work; it never has to be exact.
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import futurist
 from oslo_log import log as logging
@@ -82,6 +83,8 @@ class ClusterEngine:
         self.events = heat_events.HeatEvents(host, lambda uuid: self._task(None, uuid),
                                              self.admission)
         self._inflight: set[str] = set()
+        #: uuid -> casts of it waiting for a start slot here (not reconciled meanwhile).
+        self._waiting: collections.Counter = collections.Counter()
         self._lock = threading.Lock()
         self._global_refused = False
         self.stats: collections.Counter = collections.Counter()
@@ -96,8 +99,10 @@ class ClusterEngine:
         Waits (holding nothing) while this process finishes operations or
         starts its ``[conductor] workers`` others (``admission``).
         """
+        with self._lock:
+            self._waiting[uuid] += 1
         try:
-            with self.admission.start(), self._task(context, uuid) as task:
+            with self._admitted(uuid), self._task(context, uuid) as task:
                 if task.cluster.operation is None:
                     return
                 if task.cluster.deadline is not None and task.cluster.deadline < task_mod.utcnow():
@@ -112,6 +117,26 @@ class ClusterEngine:
             if not db_watch.WATCH.failed(error, 'cluster %s' % uuid):
                 raise
             # The intent is in the database: the pass after it is back carries it out.
+
+    @contextlib.contextmanager
+    def _admitted(self, uuid: str) -> Iterator[None]:
+        """A start slot for ``uuid``, counted as waiting here until it has one."""
+        waiting = True
+        try:
+            with self.admission.start():
+                self._unwait(uuid)
+                waiting = False
+                yield
+        finally:
+            if waiting:
+                self._unwait(uuid)
+
+    def _unwait(self, uuid: str) -> None:
+        with self._lock:
+            if self._waiting.get(uuid):
+                self._waiting[uuid] -= 1
+                if not self._waiting[uuid]:
+                    del self._waiting[uuid]
 
     def _task(self, context: Any, uuid: str) -> task_mod.ClusterTask:
         # Live conductors read now, not the last pass's: a conductor heartbeats
@@ -156,6 +181,8 @@ class ClusterEngine:
             if cluster.deadline is not None and cluster.deadline < now:
                 self._submit(cluster.uuid, self._deadline, cluster.uuid, finishing=True)
             elif operations.STARTED not in args:
+                if cluster.uuid in self._waiting or cluster.uuid in self._inflight:
+                    continue  # its cast (or an earlier reconcile) waits for a slot here
                 age = now - (cluster.updated_at or cluster.created_at or now)
                 if cluster.reservation or age >= grace:
                     LOG.info('Reconciling cluster %s: %s was accepted %ds ago and not '
