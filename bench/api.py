@@ -234,7 +234,7 @@ def scenarios(uuids: list[str]):
 
     def create_delete(client, state):
         state['n'] += 1
-        body = json.dumps({'coe': 'kubernetes', 'image_id': 'img',
+        body = json.dumps({'coe': 'kubernetes', 'image_id': 'img', 'cluster_distro': 'fedora-atomic',
                            'name': 'cd-%d-%d' % (os.getpid(), state['n'])}).encode()
         status, data = client.request('POST', base, body)
         if status != 201:

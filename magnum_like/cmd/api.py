@@ -104,8 +104,18 @@ def worker_count() -> int:
 
 
 def _listen(host: str, port: int) -> socket.socket:
+    """The workers' shared listening socket, set up as cheroot sets up its own.
+
+    TCP_NODELAY above all (connections accepted from it inherit it): cheroot
+    writes an answer's headers and body separately, and without it the kernel
+    held the body back until the client acknowledged the headers, which a
+    client delays by up to 40 ms: every answer of a multi-worker API took
+    40 ms more.
+    """
     family = socket.AF_INET6 if ':' in host else socket.AF_INET
-    return socket.create_server((host, port), family=family, backlog=128)
+    sock = socket.create_server((host, port), family=family, backlog=128)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
 
 
 def _run_worker(sock: socket.socket | None) -> None:
