@@ -45,6 +45,7 @@ from magnum_like.common import crypto
 from magnum_like.common import exception
 from magnum_like import conf as ml_conf
 from magnum_like.pki import keystone
+from magnum_like.pki import trustees
 
 CONF = ml_conf.CONF
 LOG = logging.getLogger(__name__)
@@ -97,23 +98,23 @@ def _new_password() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _domain_id(client: Any) -> str:
-    return CONF.trust.trustee_domain_id or client.session.auth.get_access(client.session).domain_id
-
-
 def _create_trustee(client: Any, cluster_uuid: str, project_id: str) -> dict[str, Any]:
     name = trustee_username(cluster_uuid, project_id)
-    domain = _domain_id(client)
+    domain = keystone.trustee_domain_id(client)
     password = _new_password()
+    # The creation time starts the orphan reaper's grace period (conductor/trustee_reaper.py).
+    description = trustees.description(cluster_uuid)
     try:
         user = client.users.create(name=name, domain=domain, password=password,
-                                   description='Trustee of cluster %s' % cluster_uuid)
+                                   description=description)
     except ks_exc.Conflict:
-        # Made by an attempt that died before saving it: take it over.
+        # Made by an attempt that died before saving it: take it over, and
+        # restart its grace period (the reaper may be about to delete it).
         existing = client.users.list(domain=domain, name=name)
         if not existing:
             raise
-        user = client.users.update(existing[0].id, password=password, enabled=True)
+        user = client.users.update(existing[0].id, password=password, enabled=True,
+                                   description=description)
     return {'trustee_user_id': user.id, 'trustee_username': name,
             'trustee_password': encrypt_password(password)}
 
