@@ -36,7 +36,9 @@ class ConductorService:
     stops the process — the conductor merely looks down to others until the
     database is back. An unreachable database is logged once when it goes and
     once when it is back (:mod:`db_watch`); meanwhile the heartbeat is the
-    only periodic task that tries it, the tracking pass waits.
+    only periodic task that tries it, the tracking pass waits. The same worker
+    runs the tracking pass, the health pass and (``[trust]
+    orphan_reap_interval``) the orphan trustee pass (:mod:`trustee_reaper`).
 
     :param conf: the parsed configuration (default the global ``CONF``).
         :func:`magnum_like.common.rpc.init` must have run.
@@ -129,8 +131,9 @@ class ConductorService:
 
         tasks = [(heartbeat, (), {}), (sync_clusters, (), {}), (check_health, (), {})]
         if self.conf.trust.orphan_reap_interval > 0:
+            # Not at start: by the first pass the ring holds every live conductor.
             @periodics.periodic(spacing=self.conf.trust.orphan_reap_interval,
-                                run_immediately=True)
+                                run_immediately=False)
             def reap_orphan_trustees() -> None:
                 self.trustees.run()
             tasks.append((reap_orphan_trustees, (), {}))

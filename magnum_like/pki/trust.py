@@ -11,9 +11,10 @@ while an accepted request may wait longer for a conductor (every conductor
 down, a lost cast picked up by the reconcile pass). So the API creates the
 trustee and the trust *while it accepts the request* (:func:`create_for_request`,
 before the cluster's rows are written; :func:`discard` undoes it if they cannot
-be), and conductors never see a user's token: they check the trust still works
-(:func:`check_trust`, which names a vanished project or user) and delete trusts
-with the service's credentials. A credential rotation follows Magnum, whose API
+be; what a killed API leaves the conductors delete later,
+``conductor/trustee_reaper.py``), and conductors never see a user's token: they
+check the trust still works (:func:`check_trust`, which names a vanished project
+or user) and delete trusts with the service's credentials. A credential rotation follows Magnum, whose API
 rotates while the user's request is open: the API makes the new trust
 (:func:`rotation_for_request`), the conductor changes the password
 (:func:`apply_rotation`), writes both and deletes the old trust

@@ -10,7 +10,6 @@ deletes both once the grace period has passed.
 from __future__ import annotations
 
 import threading
-import time
 
 from keystoneauth1 import exceptions as ks_exc
 import pytest
