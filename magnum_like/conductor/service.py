@@ -18,6 +18,7 @@ from magnum_like.conductor import heat_events
 from magnum_like.conductor import health
 from magnum_like.conductor import manager
 from magnum_like.conductor import tracking
+from magnum_like.conductor import trustee_reaper
 from magnum_like import conf as ml_conf
 from magnum_like.db import api as db
 from magnum_like.pki import keypool
@@ -35,7 +36,9 @@ class ConductorService:
     stops the process — the conductor merely looks down to others until the
     database is back. An unreachable database is logged once when it goes and
     once when it is back (:mod:`db_watch`); meanwhile the heartbeat is the
-    only periodic task that tries it, the tracking pass waits.
+    only periodic task that tries it, the tracking pass waits. The same worker
+    runs the tracking pass, the health pass and (``[trust]
+    orphan_reap_interval``) the orphan trustee pass (:mod:`trustee_reaper`).
 
     :param conf: the parsed configuration (default the global ``CONF``).
         :func:`magnum_like.common.rpc.init` must have run.
@@ -53,6 +56,8 @@ class ConductorService:
         self.healer = healing.Healer(self.host, self.engine, conf=self.conf)
         self.health = health.HealthMonitor(self.host, self.engine.ring, conf=self.conf,
                                            healer=self.healer)
+        self.trustees = trustee_reaper.TrusteeReaper(self.host, self.engine.ring,
+                                                     conf=self.conf)
         self._listener: Any = None
         self._endpoints = [self.manager] + list(endpoints or [])
         self._server: messaging.RPCServer | None = None
@@ -124,11 +129,20 @@ class ConductorService:
         def check_health() -> None:
             self.health.run()
 
+        tasks = [(heartbeat, (), {}), (sync_clusters, (), {}), (check_health, (), {})]
+        if self.conf.trust.orphan_reap_interval > 0:
+            # Not at start: by the first pass the ring holds every live conductor.
+            @periodics.periodic(spacing=self.conf.trust.orphan_reap_interval,
+                                run_immediately=False)
+            def reap_orphan_trustees() -> None:
+                self.trustees.run()
+            tasks.append((reap_orphan_trustees, (), {}))
+
         # Own threads per periodic: a long tracking pass must never delay the
         # heartbeat (this conductor would look dead and lose its share).
         self._worker = periodics.PeriodicWorker(
-            [(heartbeat, (), {}), (sync_clusters, (), {}), (check_health, (), {})],
-            executor_factory=lambda: futurist.ThreadPoolExecutor(max_workers=3))
+            tasks, executor_factory=lambda: futurist.ThreadPoolExecutor(
+                max_workers=len(tasks)))
         self._worker_thread = threading.Thread(
             target=self._worker.start, name='conductor-periodics', daemon=True)
         self._worker_thread.start()

@@ -28,6 +28,20 @@ opts = [
                      'auth_strategy = keystone or [keystone_auth] credentials) need one of '
                      'them: magnum-like-api and magnum-like-conductor refuse to start '
                      'without, as they do without the trustee domain and its admin.'),
+    cfg.FloatOpt('orphan_reap_interval', default=600.0, min=0.0, max=86400.0,
+                 help='Seconds between two passes of the conductors over the trustee domain '
+                      'for trustee users (and their trusts) that no cluster row names: an '
+                      'API process killed between making them and writing the row leaves '
+                      'them behind. Each conductor looks at the users of the clusters it owns '
+                      'on the hash ring. 0 disables; at most 86400.'),
+    cfg.FloatOpt('orphan_grace_period', default=3600.0, min=1.0, max=2592000.0,
+                 help='Seconds a trustee user without a cluster row is left alone after it '
+                      'was made (the time is in its description) before the conductors '
+                      'delete it and its trusts. Must exceed the longest time an API may take '
+                      'between making the trust and writing the row (the rest of one create '
+                      'request, database retries included) plus the clock difference between '
+                      'the API and conductor hosts. A user made before the time was recorded '
+                      'is counted from when a conductor first saw it. 1 to 2592000.'),
 ]
 
 

@@ -26,6 +26,7 @@ __all__ = [
     'destroy_cluster', 'reserve_cluster', 'write_reserved_cluster', 'release_cluster_reservations',
     'get_cluster_work_list', 'create_cluster_with_nodegroups', 'start_cluster_operation',
     'get_nodegroups_by_cluster', 'get_cluster_stats', 'get_quota_usage',
+    'get_existing_cluster_uuids',
 ]
 
 _CLUSTER = models.Cluster
@@ -419,6 +420,21 @@ def release_cluster_reservations(host: str) -> int:
     with utils.writer() as session:
         return (session.query(_CLUSTER).filter(_CLUSTER.reservation == host)
                 .update({_CLUSTER.reservation: None}, synchronize_session=False))
+
+
+def get_existing_cluster_uuids(uuids: list[str]) -> set[str]:
+    """Which of ``uuids`` have a cluster row (any project, any status).
+
+    A cluster's row stays until its delete has removed everything else (its
+    trust among it), so a uuid missing here has no cluster left.
+    """
+    found: set[str] = set()
+    wanted = sorted(set(uuids))
+    with utils.reader() as session:
+        for start in range(0, len(wanted), 500):
+            found.update(uuid for (uuid,) in session.query(_CLUSTER.uuid).filter(
+                _CLUSTER.uuid.in_(wanted[start:start + 500])))
+    return found
 
 
 def get_cluster_work_list(*, statuses: list[str]) -> list[models.Cluster]:

@@ -87,6 +87,12 @@ def domain_admin_client() -> Any:
     return ks_client.Client(session=session(_DOMAIN_ADMIN.plugin(kwargs)))
 
 
+def trustee_domain_id(client: Any) -> str:
+    """The trustee domain's id: ``[trust] trustee_domain_id``, else the domain
+    ``client`` (the trustee-domain admin's, domain-scoped) is scoped to."""
+    return CONF.trust.trustee_domain_id or client.session.auth.get_access(client.session).domain_id
+
+
 def owner_client(context: Any, project_id: str, cluster_uuid: str) -> Any:
     """A client acting as the cluster's owner (the caller's token, rescoped to the project)."""
     token = getattr(context, 'auth_token', None)

@@ -11,9 +11,10 @@ while an accepted request may wait longer for a conductor (every conductor
 down, a lost cast picked up by the reconcile pass). So the API creates the
 trustee and the trust *while it accepts the request* (:func:`create_for_request`,
 before the cluster's rows are written; :func:`discard` undoes it if they cannot
-be), and conductors never see a user's token: they check the trust still works
-(:func:`check_trust`, which names a vanished project or user) and delete trusts
-with the service's credentials. A credential rotation follows Magnum, whose API
+be; what a killed API leaves the conductors delete later,
+``conductor/trustee_reaper.py``), and conductors never see a user's token: they
+check the trust still works (:func:`check_trust`, which names a vanished project
+or user) and delete trusts with the service's credentials. A credential rotation follows Magnum, whose API
 rotates while the user's request is open: the API makes the new trust
 (:func:`rotation_for_request`), the conductor changes the password
 (:func:`apply_rotation`), writes both and deletes the old trust
@@ -45,6 +46,7 @@ from magnum_like.common import crypto
 from magnum_like.common import exception
 from magnum_like import conf as ml_conf
 from magnum_like.pki import keystone
+from magnum_like.pki import trustees
 
 CONF = ml_conf.CONF
 LOG = logging.getLogger(__name__)
@@ -97,23 +99,23 @@ def _new_password() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _domain_id(client: Any) -> str:
-    return CONF.trust.trustee_domain_id or client.session.auth.get_access(client.session).domain_id
-
-
 def _create_trustee(client: Any, cluster_uuid: str, project_id: str) -> dict[str, Any]:
     name = trustee_username(cluster_uuid, project_id)
-    domain = _domain_id(client)
+    domain = keystone.trustee_domain_id(client)
     password = _new_password()
+    # The creation time starts the orphan reaper's grace period (conductor/trustee_reaper.py).
+    description = trustees.description(cluster_uuid)
     try:
         user = client.users.create(name=name, domain=domain, password=password,
-                                   description='Trustee of cluster %s' % cluster_uuid)
+                                   description=description)
     except ks_exc.Conflict:
-        # Made by an attempt that died before saving it: take it over.
+        # Made by an attempt that died before saving it: take it over, and
+        # restart its grace period (the reaper may be about to delete it).
         existing = client.users.list(domain=domain, name=name)
         if not existing:
             raise
-        user = client.users.update(existing[0].id, password=password, enabled=True)
+        user = client.users.update(existing[0].id, password=password, enabled=True,
+                                   description=description)
     return {'trustee_user_id': user.id, 'trustee_username': name,
             'trustee_password': encrypt_password(password)}
 

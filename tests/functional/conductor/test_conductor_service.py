@@ -187,3 +187,28 @@ def test_rpc_target_version_is_1_1():
     assert manager.ConductorManager.target.version == '1.2'
     assert conductor_api.RPC_API_VERSION == '1.2'
     assert isinstance(manager.ConductorManager.target, messaging.Target)
+
+
+@pytest.mark.parametrize('interval', [0.5, 0.0])
+def test_orphan_trustee_pass_is_scheduled_unless_disabled(parsed_conf, monkeypatch, interval):
+    """``[trust] orphan_reap_interval``: a periodic pass (0: none). Here Keystone is not
+    configured: each pass fails, is logged, and the next one runs anyway."""
+    run = uuid.uuid4().hex[:8]
+    parsed_conf([], project='magnum_like', default_config_files=[])
+    parsed_conf.set_override('heartbeat_interval', 1, group='conductor')
+    parsed_conf.set_override('topic', f'conductor-{run}', group='conductor')
+    parsed_conf.set_override('orphan_reap_interval', interval, group='trust')
+    rpc.init(parsed_conf, url='fake://')
+    recorder = _Recorder()
+    monkeypatch.setattr(conductor_service.db, 'report_magnum_service', recorder, raising=False)
+    service = conductor_service.ConductorService(conf=parsed_conf, host=f'host-{run}')
+    service.start()
+    try:
+        if interval:
+            _wait_for(lambda: service.trustees.passes >= 3, timeout=30,
+                      what='three orphan trustee passes')
+        else:
+            _wait_for(lambda: len(recorder.calls) >= 3, timeout=30, what='three heartbeats')
+            assert service.trustees.passes == 0
+    finally:
+        service.stop()

@@ -8,91 +8,19 @@ from __future__ import annotations
 
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1.identity import v3
-from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
-from keystoneclient.v3 import client as ks_client
-from oslo_config import cfg
 import pytest
 
 from magnum_like.common import context as ml_context
-from magnum_like.common import crypto
 from magnum_like.common import exception
-from magnum_like.pki import keystone as keystone_clients
 from magnum_like.pki import trust
 from magnum_like import conf as ml_conf
 from magnum_like.db import api as db
-from tests.fixtures import keystone as keystone_fixture
 from tests.functional.pki import conftest as helpers
 
 CONF = ml_conf.CONF
-DOMAIN_ADMIN_PASSWORD = 'domain-admin-secret'
-DEMO_PASSWORD = 'demo-secret'
-
-
-@pytest.fixture(scope='module')
-def keystone():
-    server = keystone_fixture.KeystoneServer().start()
-    admin = ks_client.Client(session=server.admin_session())
-    domain = admin.domains.create('magnum-trustees')
-    domain_admin = admin.users.create('trustee-admin', domain=domain,
-                                      password=DOMAIN_ADMIN_PASSWORD)
-    roles = {r.name: r for r in admin.roles.list()}
-    admin.roles.grant(roles['admin'], user=domain_admin, domain=domain)
-    project = admin.projects.create('demo', domain='default')
-    demo = admin.users.create('demo', domain='default', password=DEMO_PASSWORD)
-    admin.roles.grant(roles['member'], user=demo, project=project)
-    admin.roles.grant(roles['reader'], user=demo, project=project)
-    server.info = {'domain': domain.id, 'domain_admin': domain_admin.id,
-                   'project': project.id, 'demo': demo.id}
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def admin(keystone):
-    return ks_client.Client(session=keystone.admin_session())
-
-
-@pytest.fixture
-def trust_config(keystone, pki_config, monkeypatch):
-    """Keystone mode: service credentials in [keystone_auth], the trustee domain in [trust].
-
-    ``trust`` and its ``keystone`` clients get a private ConfigOpts: keystoneauth registers its password
-    plugin's options (``auth_url`` required) on the configuration it loads from,
-    and on the global ``CONF`` they would outlive the test and fail any later
-    ``CONF()`` in this process.
-    """
-    conf = cfg.ConfigOpts()
-    for module in ml_conf.MODULES:
-        module.register_opts(conf)
-    conf([], project='magnum_like', default_config_files=[])
-    conf.register_opts(ks_loading.get_auth_plugin_conf_options('password'),
-                       group='keystone_auth')
-    settings = {
-        'api': {'auth_strategy': 'keystone'},
-        'keystone_auth': {'auth_type': 'password', 'auth_url': keystone.url,
-                          'username': 'admin', 'password': keystone_fixture.ADMIN_PASSWORD,
-                          'project_name': 'admin', 'user_domain_id': 'default',
-                          'project_domain_id': 'default'},
-        'trust': {'trustee_domain_id': keystone.info['domain'],
-                  'trustee_domain_admin_id': keystone.info['domain_admin'],
-                  'trustee_domain_admin_password': DOMAIN_ADMIN_PASSWORD,
-                  'trustee_password_encryption_key': [crypto.generate_key()]},
-    }
-    for group, values in settings.items():
-        for name, value in values.items():
-            conf.set_override(name, value, group=group)
-    monkeypatch.setattr(trust, 'CONF', conf)
-    monkeypatch.setattr(keystone_clients, 'CONF', conf)
-    return dict(keystone.info, conf=conf)
-
-
-def _owner_context(keystone, info):
-    auth = v3.Password(auth_url=keystone.url, user_id=info['demo'], password=DEMO_PASSWORD,
-                       project_id=info['project'])
-    sess = ks_session.Session(auth=auth)
-    return ml_context.make_context(auth_token=sess.get_token(), user_id=info['demo'],
-                                   project_id=info['project'], roles=['member', 'reader'])
+DEMO_PASSWORD = helpers.DEMO_PASSWORD
+_owner_context = helpers.owner_context
 
 
 def _middleware_context(keystone, info):
@@ -349,7 +277,10 @@ def test_a_leftover_trustee_is_taken_over(keystone, admin, trust_config):
     made = trust.create_for_request(_owner_context(keystone, info), cluster_uuid,
                                     info['project'], info['demo'])
     assert made['trustee_user_id'] == leftover.id
-    assert admin.users.get(leftover.id).enabled is True
+    taken = admin.users.get(leftover.id)
+    assert taken.enabled is True
+    # Its creation time restarts: the orphan reaper's grace period counts from now.
+    assert taken.description.startswith('Trustee of cluster %s, created ' % cluster_uuid)
     db.update_cluster(cluster_uuid, made)
     row = _row(cluster_uuid)
     assert _trustee_token(keystone, row, trust_id=row.trust_id)

@@ -1,0 +1,142 @@
+"""Trustee users and trusts that no cluster row names: found and deleted by the conductors.
+
+The API makes a cluster's trustee user and trust with the caller's token
+before it writes the cluster's row (:func:`magnum_like.pki.trust.create_for_request`).
+An API process killed in between, or a row write that failed while Keystone
+was down for the undo, leaves them in Keystone for good. Every ``[trust]
+orphan_reap_interval`` seconds (0: never) each conductor lists the trustee
+domain's users that are trustees of this service (name *and* description
+name the same cluster: :mod:`magnum_like.pki.trustees`), keeps those of the
+clusters it owns on the hash ring (the ring of the tracking and health
+passes: one conductor per user), and deletes the trusts and the user of each
+one
+
+* whose cluster has no row (a row in any status keeps its trustee: a
+  cluster's delete removes the trust itself, and its row goes last), and
+* that is older than ``[trust] orphan_grace_period``: the creation time the
+  API wrote into the user's description. A user without one (made before it
+  was recorded) is counted from when this conductor first saw it, kept in
+  memory only: that is never earlier than its creation, so it can only delay
+  a deletion, and a restart or a ring move starts the wait again; skipping
+  such users instead would keep every one made before the upgrade forever.
+
+The row is looked for again just before the delete. Each deletion is one
+WARNING naming the user and the cluster. Keystone unreachable or refusing is
+one WARNING when the pass first fails and one INFO when it works again; the
+next pass tries again. The database down is :mod:`.db_watch`'s (the pass
+waits).
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from keystoneauth1 import exceptions as ks_exc
+from oslo_log import log as logging
+from oslo_utils import timeutils
+
+from magnum_like.common import exception
+from magnum_like.conductor import db_watch
+from magnum_like import conf as ml_conf
+from magnum_like.db import api as db
+from magnum_like.pki import trust
+from magnum_like.pki import trustees
+
+LOG = logging.getLogger(__name__)
+
+
+class TrusteeReaper:
+    """One conductor's orphan-trustee pass (see module docstring).
+
+    :param host: this conductor.
+    :param ring: the tracking ring (shared with the ``ClusterEngine``).
+    :param conf: the configuration (``[trust] orphan_*``).
+    """
+
+    def __init__(self, host: str, ring: Any, *, conf: Any = None) -> None:
+        self.host = host
+        self.ring = ring
+        self.conf = conf or ml_conf.CONF
+        #: user id -> monotonic time this conductor first saw it (users without a
+        #: recorded creation time, whose cluster has no row, in this share).
+        self.first_seen: dict[str, float] = {}
+        #: ``(user id, cluster uuid)`` of every user this conductor deleted.
+        self.reaped: list[tuple[str, str]] = []
+        self.passes = 0
+        self._failing: str | None = None
+
+    def run(self) -> None:
+        """One pass (never raises)."""
+        if not trust.trusts_enabled() or db_watch.WATCH.down:
+            return
+        try:
+            self._run()
+        except (ks_exc.ClientException, exception.MagnumLikeException) as error:
+            self._keystone_failed(error)
+        except Exception as error:
+            if not db_watch.WATCH.failed(error, 'orphan trustee pass'):
+                LOG.exception('Orphan trustee pass of %s failed; retried in %.0f s',
+                              self.host, self.conf.trust.orphan_reap_interval)
+
+    def _keystone_failed(self, error: Exception) -> None:
+        if self._failing is None:
+            LOG.warning('Orphan trustee pass of %s: Keystone unavailable or refusing (%s); '
+                        'retried every %.0f s', self.host, error,
+                        self.conf.trust.orphan_reap_interval)
+        else:
+            LOG.debug('Orphan trustee pass of %s failed again: %s', self.host, error)
+        self._failing = str(error)
+
+    def _keystone_back(self) -> None:
+        if self._failing is not None:
+            LOG.info('Orphan trustee pass of %s: Keystone answers again', self.host)
+            self._failing = None
+
+    def _run(self) -> None:
+        self.passes += 1
+        found = trustees.list_trustees()
+        self._keystone_back()
+        self.ring.refresh()
+        mine = [t for t in found if self.ring.owns(t.cluster_uuid)]
+        present = db.get_existing_cluster_uuids([t.cluster_uuid for t in mine])
+        db_watch.WATCH.succeeded()
+        orphans = [t for t in mine if t.cluster_uuid not in present]
+        self.first_seen = {t.user_id: self.first_seen[t.user_id] for t in orphans
+                           if t.user_id in self.first_seen}
+        grace = self.conf.trust.orphan_grace_period
+        for trustee in orphans:
+            age = self._age(trustee)
+            if age < grace:
+                continue
+            if db.get_existing_cluster_uuids([trustee.cluster_uuid]):
+                continue  # written meanwhile: an API slower than the grace period
+            try:
+                count = trustees.delete_trustee(trustee)
+            except (ks_exc.ConnectionError, ks_exc.HttpServerError):
+                raise  # Keystone is away: the rest waits for the next pass too
+            except ks_exc.ClientException as error:
+                LOG.warning('Trustee user %s of cluster %s (no cluster row) could not be '
+                            'deleted: %s; tried again at the next pass', trustee.user_id,
+                            trustee.cluster_uuid, error)
+                continue
+            self.first_seen.pop(trustee.user_id, None)
+            self.reaped.append((trustee.user_id, trustee.cluster_uuid))
+            LOG.warning('Deleted trustee user %s (%s) and %d trust(s) of cluster %s: no '
+                        'cluster row %.0f s after the user was %s', trustee.user_id,
+                        trustee.name, count, trustee.cluster_uuid, age,
+                        'made' if trustee.created else 'first seen by %s' % self.host)
+
+    def _age(self, trustee: trustees.Trustee) -> float:
+        """Seconds since the user was made (or, unrecorded, first seen here)."""
+        if trustee.created is not None:
+            # Recorded to the second, rounded down: counted from the end of that second.
+            now = timeutils.utcnow().replace(tzinfo=None)
+            return (now - trustee.created).total_seconds() - 1.0
+        now = time.monotonic()
+        if trustee.user_id not in self.first_seen:
+            self.first_seen[trustee.user_id] = now
+            LOG.info('Trustee user %s of cluster %s has no cluster row and no recorded '
+                     'creation time: deleted if still without a row %.0f s from now',
+                     trustee.user_id, trustee.cluster_uuid,
+                     self.conf.trust.orphan_grace_period)
+        return now - self.first_seen[trustee.user_id]
