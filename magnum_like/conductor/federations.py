@@ -98,6 +98,8 @@ class FederationEngine:
             row = db.reserve_federation(uuid, self.host, self.clusters.ring.hosts)
             try:
                 yield row
+            except LostReservation as error:
+                LOG.warning('Federation %s: %s; its new holder carries on', uuid, error)
             finally:
                 if row is not None:
                     db.write_reserved_federation(uuid, self.host, {}, release=True)
@@ -131,8 +133,6 @@ class FederationEngine:
                 self._start(context, fed)
         except exception.FederationNotFound:
             LOG.debug('Federation %s is gone', uuid)
-        except LostReservation as error:
-            LOG.warning('Federation %s: %s; its new holder carries on', uuid, error)
         except Exception as error:
             if not db_watch.WATCH.failed(error, 'federation %s' % uuid):
                 raise
