@@ -239,6 +239,9 @@ class FederationEngine:
                 continue
             if fed.reservation and fed.reservation in live and fed.reservation != self.host:
                 continue
+            with self._lock:
+                if fed.uuid in self._mine:
+                    continue  # this process works on it right now
             args = fed.operation_args or {}
             if fed.deadline is not None and fed.deadline < now:
                 engine._submit(fed.uuid, self._deadline, fed.uuid)
