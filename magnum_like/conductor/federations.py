@@ -98,6 +98,8 @@ class FederationEngine:
             row = db.reserve_federation(uuid, self.host, self.clusters.ring.hosts)
             try:
                 yield row
+            except LostReservation as error:
+                LOG.warning('Federation %s: %s; its new holder carries on', uuid, error)
             finally:
                 if row is not None:
                     db.write_reserved_federation(uuid, self.host, {}, release=True)
@@ -131,8 +133,6 @@ class FederationEngine:
                 self._start(context, fed)
         except exception.FederationNotFound:
             LOG.debug('Federation %s is gone', uuid)
-        except LostReservation as error:
-            LOG.warning('Federation %s: %s; its new holder carries on', uuid, error)
         except Exception as error:
             if not db_watch.WATCH.failed(error, 'federation %s' % uuid):
                 raise
@@ -239,6 +239,9 @@ class FederationEngine:
                 continue
             if fed.reservation and fed.reservation in live and fed.reservation != self.host:
                 continue
+            with self._lock:
+                if fed.uuid in self._mine:
+                    continue  # this process works on it right now
             args = fed.operation_args or {}
             if fed.deadline is not None and fed.deadline < now:
                 engine._submit(fed.uuid, self._deadline, fed.uuid)

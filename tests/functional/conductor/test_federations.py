@@ -159,13 +159,16 @@ def test_a_recovered_join_finds_its_update_in_heat_and_makes_it_only_once(conduc
     assert _stack_updates(env, fed) == 0
 
     # The dead conductor's update reached Heat: the next one watches it, makes no other.
+    # (Its call is made here before its intent is written, so that this conductor's
+    # reconcile pass cannot start the join in between; to the conductor it is the same.)
     token = uuidlib.uuid4().hex
-    _recovered_intent(fed, [member], token)
+    db.update_federation(fed, {'member_ids': [member]})
     client = heat.HeatClient(PROJECT)
     row = db.get_federation_by_uuid(_admin(), fed)
     body = federation_stack.stack_body(_admin(), row, client,
                                        db.get_cluster_by_uuid(_admin(), host), token)
     client.update_stack(_fed_stacks(env, fed)[0].id, body)
+    _recovered_intent(fed, [member], token)
     env.api.process_federation(env.ctx, fed)
     row = _settled(fed)
     assert row.status == states.UPDATE_FAILED, row.status_reason
