@@ -207,3 +207,24 @@ def test_each_conductor_reaps_its_share_of_the_ring(keystone, admin, reaper_conf
     assert not shares[0] & shares[1]
     for reaper in reapers:  # each deleted exactly the users of the clusters it owns
         assert all(reaper.ring.owns(uuid) for _u, uuid in reaper.reaped)
+
+
+def test_a_discard_that_found_keystone_down_is_finished_by_the_reaper(
+        keystone, admin, reaper_config):
+    """The row write failed and so did the undo (Keystone away at that moment)."""
+    info = reaper_config
+    cluster_uuid, made = _died_before_the_row(keystone, info)
+    conf = info['conf']
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        closed = sock.getsockname()[1]
+    conf.set_override('auth_url', 'http://127.0.0.1:%d/v3' % closed, group='keystone_auth')
+    trust.discard(cluster_uuid, made)  # best effort: logged, nothing deleted
+    conf.set_override('auth_url', keystone.url, group='keystone_auth')
+    assert admin.trusts.get(made['trust_id']) and not _gone(admin, made['trustee_user_id'])
+
+    reaper = _reaper(info)
+    _poll(reaper, lambda: reaper.reaped, what='the orphan to be reaped')
+    assert reaper.reaped == [(made['trustee_user_id'], cluster_uuid)]
+    with pytest.raises(ks_exc.NotFound):
+        admin.trusts.get(made['trust_id'])
