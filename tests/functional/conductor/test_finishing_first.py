@@ -82,7 +82,10 @@ def test_a_stack_end_is_handled_while_every_start_slot_is_taken(conductor_env):
         waiting = [env.create_intent(name='later-%d' % i) for i in range(2)]
         _until(lambda: gate.waited >= 2, 'two creates waiting for a start slot')
         assert gate.starting == 1
-        # Their casts wait here: the reconcile pass leaves them alone past the grace.
+        # Their casts wait here: the reconcile pass leaves them alone past the grace
+        # (a cast slower than the grace on a loaded machine may have been reconciled
+        # before it arrived: only what happens from now on counts).
+        reconciled = service.engine.stats['reconciled']
         grace = datetime.timedelta(seconds=CONF.conductor.reconcile_grace)
         def aged(uuid):
             cluster = env.cluster(uuid)
@@ -90,7 +93,7 @@ def test_a_stack_end_is_handled_while_every_start_slot_is_taken(conductor_env):
         _until(lambda: all(aged(u) for u in waiting), 'the waiting creates to pass the grace')
         passes = service.engine.sync_passes
         _until(lambda: service.engine.sync_passes >= passes + 2, 'two tracking passes')
-        assert service.engine.stats['reconciled'] == 0
+        assert service.engine.stats['reconciled'] == reconciled
         # A's stack ends: its status is written while B still holds the slot.
         env.sim.faults.remove(hang)
         with env.sim.store.lock:
