@@ -29,6 +29,10 @@ against the same binary with noauth and checks off (the bare app), measured
 in the same run:
 
     .venv/bin/python bench/api.py --keystone [--seconds 3]
+
+``--keystone --magnum`` puts OpenStack Magnum itself (installed by the bench
+into its own venv) beside magnum_like in that deployment (see
+``bench/api_magnum.py``).
 """
 from __future__ import annotations
 
@@ -252,7 +256,14 @@ def main() -> None:
     parser.add_argument('--backends', default='sqlite,mysql')
     parser.add_argument('--keystone', action='store_true',
                         help='Keystone tokens, memcached, checks on, magnum-like-api as deployed')
+    parser.add_argument('--magnum', action='store_true',
+                        help='with --keystone: beside OpenStack Magnum (installed into '
+                             '.bench-magnum/venv) instead of the bare app')
     args = parser.parse_args()
+    if args.keystone and args.magnum:
+        import api_magnum  # bench/ is sys.path[0] when run as a script
+        api_magnum.main(args.seconds)
+        return
     if args.keystone:
         import api_keystone  # bench/ is sys.path[0] when run as a script
         api_keystone.main(args.seconds)
