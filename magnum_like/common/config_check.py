@@ -112,7 +112,30 @@ def check_api(conf: Any) -> None:
             getattr(conf.api, name)
         except ValueError as error:  # oslo.config's ConfigFileValueError among them
             raise ConfigurationError('[api] %s: %s' % (name, error)) from None
+    check_token_cache(conf)
     check_secrets(conf)
+
+
+def check_token_cache(conf: Any) -> None:
+    """keystonemiddleware's memcached token cache needs ``python-memcached``.
+
+    Without it every authenticated request would be a 500 (keystonemiddleware
+    imports the client on the first token it caches), so refuse to start.
+    """
+    if conf.api.auth_strategy != 'keystone':
+        return
+    from keystonemiddleware import auth_token
+    for group, opts in auth_token.list_opts():
+        conf.register_opts(opts, group=group)   # the same options again: no-op
+    if not conf.keystone_authtoken.memcached_servers:
+        return
+    try:
+        import memcache  # noqa: F401 - what keystonemiddleware's cache imports
+    except ImportError:
+        raise ConfigurationError(
+            '[keystone_authtoken] memcached_servers is set but python-memcached is not '
+            'installed: install the "memcache" extra (pip install magnum_like[memcache]) '
+            'or leave memcached_servers unset to cache tokens in each process.') from None
 
 
 def check_conductor(conf: Any, host: str | None = None) -> None:

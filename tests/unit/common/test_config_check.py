@@ -1,6 +1,8 @@
 """Start-time configuration checks: what would only fail later is refused up front."""
 from __future__ import annotations
 
+import sys
+
 import pytest
 from oslo_config import cfg
 
@@ -107,3 +109,15 @@ def test_cloud_cache_ttl_bounds_are_accepted(tmp_path, value):
     conf = _conf(tmp_path, '[api]\nauth_strategy = noauth\ncloud_cache_ttl = %s\n' % value)
     config_check.check_api(conf)
     assert conf.api.cloud_cache_ttl == int(value)
+
+
+def test_a_memcached_token_cache_without_its_client_is_refused(tmp_path, monkeypatch):
+    text = TRUST + '[keystone_authtoken]\nmemcached_servers = 127.0.0.1:11211\n'
+    text = text.replace('[trust]\n', '[trust]\ntrustee_password_encryption_key = %s\n'
+                        % crypto.generate_key())
+    monkeypatch.setitem(sys.modules, 'memcache', None)   # python-memcached absent
+    with pytest.raises(config_check.ConfigurationError) as error:
+        config_check.check_api(_conf(tmp_path, text))
+    assert 'memcached_servers' in str(error.value) and 'memcache' in str(error.value)
+    # Without memcached_servers tokens are cached per process: nothing to install.
+    config_check.check_api(_conf(tmp_path, text.replace('memcached_servers', '# memcached')))
