@@ -12,13 +12,13 @@ exactly one line for each, no traceback, no ERROR; the create completes.
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import requests
 
 from magnum_like.conductor import states
 from magnum_like.db import migration
 from tests.fixtures import conductor_driver
+from tests.fixtures import processes
 from tests.fixtures.private_mariadb import private_mariadb  # noqa: F401 (fixture)
 from tests.functional.conductor import test_multiprocess as mp
 from tests.functional.conductor.test_multiprocess_certs import _config
@@ -116,18 +116,6 @@ def test_outage_logs_two_lines_and_loses_nothing(tmp_path, private_mariadb,  # n
         assert 'Traceback' not in text, text[-3000:]
         assert ' ERROR ' not in text, text[-3000:]
     finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        for path in sorted(tmp_path.glob('*.log')):
-            tail = path.read_text(errors='replace')[-2000:]
-            if 'Traceback' in tail or 'ERROR' in tail:
-                sys.stderr.write('--- %s\n%s\n' % (path.name, tail))
+        processes.stop_all(procs.values(), tmp_path, tail=2000)
         engine.dispose()
         sim.stop()

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import uuid as uuidlib
 
 import pytest
@@ -25,6 +24,7 @@ import requests
 from magnum_like.common import context as ml_context
 from magnum_like.conductor import federation_stack
 from magnum_like.db import api as db
+from tests.fixtures import processes
 from tests.functional.conductor import test_multiprocess as mp
 from tests.functional.e2e import helpers as e2e
 
@@ -136,17 +136,5 @@ def test_a_conductor_sigkilled_during_a_join_loses_nothing(tmp_path, mysql_db, r
             'both KubeFedClusters Ready')
         assert len(_stack_updates(sim, name)) == 1
     finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        for log in sorted(tmp_path.glob('*.log')):
-            tail = log.read_text(errors='replace')[-2000:]
-            if 'Traceback' in tail or 'ERROR' in tail:
-                sys.stderr.write('--- %s\n%s\n' % (log.name, tail))
+        processes.stop_all(procs.values(), tmp_path, tail=2000)
         sim.stop()

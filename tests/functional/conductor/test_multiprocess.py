@@ -13,7 +13,6 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from magnum_like.conductor import states
 from magnum_like.db import api as db
 from tests.fixtures import conductor_driver
 from tests.fixtures import database
+from tests.fixtures import processes
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
     __file__)))))
@@ -33,10 +33,7 @@ BIN = os.path.dirname(sys.executable)
 N_CLUSTERS = int(os.environ.get('MLT_MP_CLUSTERS', '200'))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+_free_port = processes.free_port
 
 
 def write_config(path, *, db_url: str, sim, rabbit: str, extra: str = '') -> None:
@@ -104,13 +101,7 @@ def start_process(binary: str, config, host_config, log_path, env) -> subprocess
 
 
 def _wait(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError('timed out waiting for %s' % what)
+    return processes.wait_for(predicate, timeout, what, interval=0.5)
 
 
 @pytest.fixture
@@ -219,17 +210,5 @@ def test_200_clusters_3_conductors_2_apis_survive_sigkill(tmp_path, mysql_db, te
         assert codes.count(202) == 5 and codes.count(403) == 15, codes
         assert db.get_cluster_count(ml_context.make_context(project_id='project-q')) == 5
     finally:
-        for name, proc in procs.items():
-            if proc.poll() is None:
-                proc.terminate()
-        for name, proc in procs.items():
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        for log in sorted(tmp_path.glob('*.log')):
-            tail = log.read_text(errors='replace')[-1500:]
-            if 'Traceback' in tail or 'ERROR' in tail:
-                sys.stderr.write('--- %s\n%s\n' % (log.name, tail))
+        processes.stop_all(procs.values(), tmp_path, tail=1500)
         sim.stop()

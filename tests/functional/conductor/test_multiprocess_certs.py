@@ -15,7 +15,6 @@ import concurrent.futures
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -25,6 +24,7 @@ from magnum_like.pki import certificates
 from magnum_like.conductor import states
 from magnum_like.db import api as db
 from tests.fixtures import conductor_driver
+from tests.fixtures import processes
 from tests.functional.conductor import test_multiprocess as mp
 
 N_CLUSTERS = int(os.environ.get('MLT_MP_CERT_CLUSTERS', '30'))
@@ -188,17 +188,5 @@ def test_sigkill_after_storing_ca_leaves_nothing_in_barbican(tmp_path, mysql_db,
                  300, 'every cluster to be deleted')
         assert _barbican(sim) == ({}, {})
     finally:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.terminate()
-        for proc in procs.values():
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        for log in sorted(tmp_path.glob('*.log')):
-            tail = log.read_text(errors='replace')[-1500:]
-            if 'Traceback' in tail or 'ERROR' in tail:
-                sys.stderr.write('--- %s\n%s\n' % (log.name, tail))
+        processes.stop_all(procs.values(), tmp_path, tail=1500)
         sim.stop()
