@@ -409,3 +409,21 @@ def deployment(tmp_path_factory):
             text = running.log(name)
             if 'Traceback' in text:
                 sys.stderr.write('--- %s.log (last lines)\n%s\n' % (name, text[-3000:]))
+
+
+def keypair_and_template(deployment, keypair: str, template: str, *extra: str) -> str:
+    """As the ``demo`` user with ``openstack``: a new ed25519 keypair ``keypair`` in the
+    simulator's Nova and a Kubernetes template ``template`` naming it (cloud resources
+    checked), with ``extra`` arguments to ``coe cluster template create``."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    from cryptography.hazmat.primitives import serialization
+    public = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    path = deployment.tmp / ('%s.pub' % keypair)
+    path.write_bytes(public + b' demo@deployment\n')
+    deployment.openstack('keypair', 'create', '--public-key', str(path), keypair)
+    deployment.openstack('coe', 'cluster', 'template', 'create', template, '--coe',
+                         'kubernetes', '--image', 'fedora-atomic-latest', '--external-network',
+                         'public', '--flavor', 'm1.small', '--master-flavor', 'm1.small',
+                         '--keypair', keypair, *extra)
+    return template

@@ -25,18 +25,7 @@ CONDUCTOR_TOPIC = 'magnum-like-conductor'
 def template(deployment):
     """A Kubernetes template of the ``demo`` project (cloud resources checked) naming
     ``demokey``, a keypair ``demo`` made in the simulator's Nova with ``openstack``."""
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-    from cryptography.hazmat.primitives import serialization
-    public = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-    path = deployment.tmp / 'demokey.pub'
-    path.write_bytes(public + b' demo@deployment\n')
-    deployment.openstack('keypair', 'create', '--public-key', str(path), KEYPAIR)
-    deployment.openstack('coe', 'cluster', 'template', 'create', TEMPLATE, '--coe',
-                         'kubernetes', '--image', 'fedora-atomic-latest', '--external-network',
-                         'public', '--flavor', 'm1.small', '--master-flavor', 'm1.small',
-                         '--keypair', KEYPAIR)
-    return TEMPLATE
+    return deploy.keypair_and_template(deployment, KEYPAIR, TEMPLATE)
 
 
 # -- helpers ------------------------------------------------------------------------------

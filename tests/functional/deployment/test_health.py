@@ -56,19 +56,10 @@ def _until_health(deployment, uuid: str, status: str, test=lambda row: True) -> 
 @pytest.fixture(scope='module')
 def clusters(deployment):
     """``{'heal': uuid, 'selfrep': uuid}``, both CREATE_COMPLETE; deleted afterwards."""
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-    from cryptography.hazmat.primitives import serialization
-    public = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-    path = deployment.tmp / 'healthkey.pub'
-    path.write_bytes(public + b' demo@health\n')
-    deployment.openstack('keypair', 'create', '--public-key', str(path), KEYPAIR)
-    deployment.openstack('coe', 'cluster', 'template', 'create', TEMPLATE, '--coe',
-                         'kubernetes', '--image', 'fedora-atomic-latest', '--external-network',
-                         'public', '--flavor', 'm1.small', '--master-flavor', 'm1.small',
-                         '--keypair', KEYPAIR, '--labels',
-                         'auto_healing_enabled=true,auto_healing_controller=magnum-like,'
-                         'auto_healing_grace_period=5')
+    deploy.keypair_and_template(
+        deployment, KEYPAIR, TEMPLATE, '--labels',
+        'auto_healing_enabled=true,auto_healing_controller=magnum-like,'
+        'auto_healing_grace_period=5')
     demo = deployment.session('demo')
     uuids = {}
     for name, count, labels in (
