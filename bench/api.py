@@ -176,8 +176,8 @@ class Client:
 def _worker(url: str, op, index: int, seconds: float, out) -> None:
     client = Client(url)
     state = {'n': index * 7919}
-    op(client, state)  # warm-up (connection set-up), not counted
-    latencies, errors = [], 0
+    warm_up = op(client, state)  # connection set-up: not timed, but a wrong answer counts
+    latencies, errors = [], 0 if warm_up() else 1
     stop_at = time.monotonic() + seconds
     while time.monotonic() < stop_at:
         started = time.perf_counter()
@@ -192,7 +192,8 @@ def run(url: str, op, concurrency: int, seconds: float) -> dict:
     """Call ``op(client, state)`` from ``concurrency`` client processes for ``seconds``.
 
     ``op`` sends its request(s), reads the answers and returns a function that
-    tells whether they were right.
+    tells whether they were right. Each client's first call warms its
+    connection up: it is not timed, but counts in ``errors`` if it was wrong.
     """
     ctx = multiprocessing.get_context('fork')
     pipes, procs = [], []

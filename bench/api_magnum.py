@@ -41,12 +41,12 @@ The cluster POST has the same body for both (the project's first seeded
 template, keypair, one master, one node) and times the API's answer (202)
 only; both quotas are raised so none is refused. magnum_like makes the
 cluster's row and its trust before it answers, and casts to a conductor that
-is not running; Magnum casts to its conductor, which then makes the row, the
-trust and the certificates and fails the cluster (capi-helm has no management
-cluster). So that this work does not run during the next figure, the bench
-waits after each Magnum cluster figure until its conductor has settled every
-accepted create. The clusters stay until the teardown drops both databases,
-Keystone's and the vhosts.
+is not running; Magnum makes no trust and casts to its conductor, which then
+makes the row and node groups and fails the cluster (no Barbican for its
+certificates, and capi-helm has no management cluster). So that this work
+does not run during the next figure, the bench waits after each Magnum cluster
+figure until its conductor has settled every accepted create. The clusters
+stay until the teardown drops both databases, Keystone's and the vhosts.
 """
 from __future__ import annotations
 
@@ -419,9 +419,10 @@ def main(seconds: float, server: str = 'wsgi', venv: str = VENV) -> None:
                     '  <- %d wrong answers' % errors if errors else ''), flush=True)
         print()
         print('ours/Mg = magnum_like requests/s over Magnum requests/s (same run, same '
-              'client, same token); errors = wrong answers, magnum_like/Magnum. POST '
-              'cluster: %d and %d creates accepted (202), warm-up calls included; Magnum\'s '
-              'conductor settled its creates %s s after each figure (its clusters then: %s).'
+              'client, same token); errors = wrong answers (warm-up calls included), '
+              'magnum_like/Magnum. POST cluster: %d and %d creates accepted (202), warm-up '
+              'calls included; Magnum\'s conductor settled its creates %s s after each '
+              'figure (its clusters then: %s).'
               % (ours_accepted.value, theirs_accepted.value,
                  ' and '.join('%.1f' % t for t in settled),
                  ', '.join('%d %s' % (n, st) for st, n in sorted(magnum.statuses.items()))))
