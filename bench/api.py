@@ -31,8 +31,12 @@ in the same run:
     .venv/bin/python bench/api.py --keystone [--seconds 3]
 
 ``--keystone --magnum`` puts OpenStack Magnum itself (installed by the bench
-into its own venv) beside magnum_like in that deployment (see
-``bench/api_magnum.py``).
+into its own venv) beside magnum_like in that deployment, served by default
+as operators serve it (its WSGI application under uWSGI, as many processes
+and threads as magnum_like's), or with ``--magnum-server console`` by its own
+``magnum-api`` console script (see ``bench/api_magnum.py``):
+
+    .venv/bin/python bench/api.py --keystone --magnum [--magnum-server wsgi|console] [--seconds 3]
 """
 from __future__ import annotations
 
@@ -172,8 +176,8 @@ class Client:
 def _worker(url: str, op, index: int, seconds: float, out) -> None:
     client = Client(url)
     state = {'n': index * 7919}
-    op(client, state)  # warm-up (connection set-up), not counted
-    latencies, errors = [], 0
+    warm_up = op(client, state)  # connection set-up: not timed, but a wrong answer counts
+    latencies, errors = [], 0 if warm_up() else 1
     stop_at = time.monotonic() + seconds
     while time.monotonic() < stop_at:
         started = time.perf_counter()
@@ -188,7 +192,8 @@ def run(url: str, op, concurrency: int, seconds: float) -> dict:
     """Call ``op(client, state)`` from ``concurrency`` client processes for ``seconds``.
 
     ``op`` sends its request(s), reads the answers and returns a function that
-    tells whether they were right.
+    tells whether they were right. Each client's first call warms its
+    connection up: it is not timed, but counts in ``errors`` if it was wrong.
     """
     ctx = multiprocessing.get_context('fork')
     pipes, procs = [], []
@@ -259,10 +264,17 @@ def main() -> None:
     parser.add_argument('--magnum', action='store_true',
                         help='with --keystone: beside OpenStack Magnum (installed into '
                              '.bench-magnum/venv) instead of the bare app')
+    parser.add_argument('--magnum-server', choices=('wsgi', 'console'), default='wsgi',
+                        help='with --magnum: serve Magnum\'s WSGI app under uWSGI (as '
+                             'operators do) or with its magnum-api console script (werkzeug)')
+    parser.add_argument('--magnum-venv', default=None,
+                        help='with --magnum: the venv to install Magnum into '
+                             '(default .bench-magnum/venv)')
     args = parser.parse_args()
     if args.keystone and args.magnum:
         import api_magnum  # bench/ is sys.path[0] when run as a script
-        api_magnum.main(args.seconds)
+        api_magnum.main(args.seconds, args.magnum_server,
+                        args.magnum_venv or api_magnum.VENV)
         return
     if args.keystone:
         import api_keystone  # bench/ is sys.path[0] when run as a script
