@@ -185,10 +185,17 @@ class Browser:
             self.driver.execute_script('arguments[0].click();', element)
 
     def wait_for(self, predicate, timeout: float, message: str, refresh: float = 5.0):
-        """Poll ``predicate()`` (reloading the page every ``refresh`` s) until truthy."""
+        """Poll ``predicate()`` (reloading the page every ``refresh`` s) until truthy.
+
+        The predicate reads the page only once Angular has no request in
+        flight: a reload returns at the page's load event, while magnum-ui is
+        still fetching, and a page read then can show one request's data and
+        not the next one's (a cluster without its template's name).
+        """
         deadline = time.monotonic() + timeout
         while True:
             try:
+                self.wait_idle()
                 result = predicate()
             except sel_exc.StaleElementReferenceException:
                 result = None
