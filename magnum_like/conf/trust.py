@@ -28,6 +28,17 @@ opts = [
                      'auth_strategy = keystone or [keystone_auth] credentials) need one of '
                      'them: magnum-like-api and magnum-like-conductor refuse to start '
                      'without, as they do without the trustee domain and its admin.'),
+    cfg.IntOpt('trustee_spares', default=8, min=0, max=200,
+               help='Spare trustee users the conductors keep ready in the trustee domain. '
+                    'A cluster create takes one (renames it to the cluster\'s trustee) '
+                    'instead of creating a user while the request waits, which costs '
+                    'Keystone a password hash. One conductor at a time refills the pool '
+                    'every [trust] spare_refill_interval seconds; lowering the number makes '
+                    'it delete the extra ones. 0: no spares (users are made during the '
+                    'request, and existing spares are deleted). 0 to 200.'),
+    cfg.FloatOpt('spare_refill_interval', default=5.0, min=0.5, max=3600.0,
+                 help='Seconds between two refills of the spare trustee users by the '
+                      'conductor that owns the pool. 0.5 to 3600.'),
     cfg.FloatOpt('orphan_reap_interval', default=600.0, min=0.0, max=86400.0,
                  help='Seconds between two passes of the conductors over the trustee domain '
                       'for trustee users (and their trusts) that no cluster row names: an '

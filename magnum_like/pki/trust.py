@@ -46,6 +46,7 @@ from magnum_like.common import crypto
 from magnum_like.common import exception
 from magnum_like import conf as ml_conf
 from magnum_like.pki import keystone
+from magnum_like.pki import spares
 from magnum_like.pki import trustees
 
 CONF = ml_conf.CONF
@@ -84,7 +85,7 @@ def decrypt_password(stored: str) -> str:
     return crypto.decrypt(stored, _password_keys(), option=_PASSWORD_OPTION)
 
 
-def _failed(cluster_uuid: str, error: Exception) -> exception.TrusteeOrTrustToClusterFailed:
+def failed(cluster_uuid: str, error: Exception) -> exception.TrusteeOrTrustToClusterFailed:
     return exception.TrusteeOrTrustToClusterFailed(cluster=cluster_uuid, reason=str(error))
 
 
@@ -95,14 +96,14 @@ def trustee_username(cluster_uuid: str, project_id: str) -> str:
     return '%s_%s' % (cluster_uuid, project_id)
 
 
-def _new_password() -> str:
+def new_password() -> str:
     return secrets.token_urlsafe(24)
 
 
 def _create_trustee(client: Any, cluster_uuid: str, project_id: str) -> dict[str, Any]:
     name = trustee_username(cluster_uuid, project_id)
     domain = keystone.trustee_domain_id(client)
-    password = _new_password()
+    password = new_password()
     # The creation time starts the orphan reaper's grace period (conductor/trustee_reaper.py).
     description = trustees.description(cluster_uuid)
     try:
@@ -128,7 +129,7 @@ def _create_trust(owner: Any, trustee_user_id: str, user_id: str, project_id: st
     return trust.id
 
 
-def _owner_trust(context: Any, cluster_uuid: str, project_id: str, user_id: str,
+def owner_trust(context: Any, cluster_uuid: str, project_id: str, user_id: str,
                  trustee_user_id: str) -> str:
     """A trust from the caller to the trustee.
 
@@ -142,7 +143,7 @@ def _owner_trust(context: Any, cluster_uuid: str, project_id: str, user_id: str,
             ks_exc.BadRequest) as error:
         raise exception.TrustRefused(cluster=cluster_uuid, reason=str(error))
     except ks_exc.ClientException as error:
-        raise _failed(cluster_uuid, error)
+        raise failed(cluster_uuid, error)
 
 
 def create_for_request(context: Any, cluster_uuid: str, project_id: str,
@@ -165,12 +166,17 @@ def create_for_request(context: Any, cluster_uuid: str, project_id: str,
             cluster=cluster_uuid, reason='no encryption key configured: set %s.'
                                          % _PASSWORD_OPTION)
     try:
-        values = _create_trustee(keystone.domain_admin_client(), cluster_uuid, project_id)
+        client = keystone.domain_admin_client()
+        if CONF.trust.trustee_spares:
+            made = spares.take(client, context, cluster_uuid, project_id, user_id)
+            if made is not None:
+                return made
+        values = _create_trustee(client, cluster_uuid, project_id)
     except ks_exc.ClientException as error:
         LOG.warning('Cluster %s: creating the trustee user failed: %s', cluster_uuid, error)
-        raise _failed(cluster_uuid, error)
+        raise failed(cluster_uuid, error)
     try:
-        values['trust_id'] = _owner_trust(context, cluster_uuid, project_id, user_id,
+        values['trust_id'] = owner_trust(context, cluster_uuid, project_id, user_id,
                                           values['trustee_user_id'])
     except exception.MagnumLikeException:
         _delete_user(values['trustee_user_id'], quiet=True)
@@ -203,7 +209,7 @@ def rotation_for_request(context: Any, cluster: Any) -> dict[str, Any]:
         return {}
     if not cluster.trustee_user_id:
         return create_for_request(context, cluster.uuid, cluster.project_id, cluster.user_id)
-    return {'trust_id': _owner_trust(context, cluster.uuid, cluster.project_id,
+    return {'trust_id': owner_trust(context, cluster.uuid, cluster.project_id,
                                      cluster.user_id, cluster.trustee_user_id)}
 
 
@@ -287,12 +293,12 @@ def apply_rotation(cluster: Any, new: dict[str, Any]) -> dict[str, Any]:
         return dict(new)
     if cluster.trust_id == new['trust_id']:
         return {}  # done before a crash; only the old trust may be left to delete
-    password = _new_password()
+    password = new_password()
     stored = encrypt_password(password)
     try:
         keystone.domain_admin_client().users.update(cluster.trustee_user_id, password=password)
     except ks_exc.ClientException as error:
-        raise _failed(cluster.uuid, error)
+        raise failed(cluster.uuid, error)
     LOG.info('Cluster %s: trustee password changed for trust %s', cluster.uuid,
              new['trust_id'])
     # Written with the new trust at once: the old password no longer works.
@@ -351,7 +357,7 @@ def delete_trust(cluster: Any) -> dict[str, Any]:
         if cluster.trustee_user_id:
             _delete_user(cluster.trustee_user_id)
     except ks_exc.ClientException as error:
-        raise _failed(cluster.uuid, error)
+        raise failed(cluster.uuid, error)
     LOG.info('Cluster %s: trust and trustee user deleted', cluster.uuid)
     return {field: None for field in _TRUST_FIELDS}
 
