@@ -103,7 +103,6 @@ class SpareRefiller:
         self.passes += 1
         client = keystone.domain_admin_client()
         domain = keystone.trustee_domain_id(client)
-        self._keystone_back()
         budget = MAX_PER_PASS
         current = [row for row in rows if row.domain_id == domain]
         # Another domain's first, then the newest extras (the oldest are claimed first).
@@ -116,6 +115,7 @@ class SpareRefiller:
                 user_id = spares.create_spare(client, domain)
             except (ks_exc.ConnectionError, ks_exc.HttpServerError):
                 raise  # Keystone is away: the rest waits for the next pass too
+            self._keystone_back()
             self.made += 1
             LOG.debug('Spare trustee user %s made by %s', user_id, self.host)
 
@@ -123,6 +123,7 @@ class SpareRefiller:
         if not db.delete_trustee_spare(row.id):
             return  # claimed by an API meanwhile: its user is the API's now
         if spares.delete_user(client, row.user_id):
+            self._keystone_back()
             self.deleted += 1
             LOG.info('Spare trustee user %s (domain %s) deleted by %s: above [trust] '
                      'trustee_spares or outside the trustee domain', row.user_id,
