@@ -259,6 +259,10 @@ def main() -> None:
     parser.add_argument('--magnum', action='store_true',
                         help='with --keystone: beside OpenStack Magnum (installed into '
                              '.bench-magnum/venv) instead of the bare app')
+    parser.add_argument('--trustee-spares', type=int, default=None,
+                        help="with --keystone: [trust] trustee_spares of the API's "
+                             'configuration (default: the service default; 0: none, every '
+                             'cluster create makes its trustee user while it waits)')
     args = parser.parse_args()
     if args.keystone and args.magnum:
         import api_magnum  # bench/ is sys.path[0] when run as a script
@@ -266,7 +270,7 @@ def main() -> None:
         return
     if args.keystone:
         import api_keystone  # bench/ is sys.path[0] when run as a script
-        api_keystone.main(args.seconds)
+        api_keystone.main(args.seconds, args.trustee_spares)
         return
     print('magnum-like API bench: cheroot (%d threads), noauth, cloud-resource checks OFF; '
           'INFO logging off; %.1f s per figure; client: one process per connection '

@@ -20,6 +20,14 @@ one
   a deletion, and a restart or a ring move starts the wait again; skipping
   such users instead would keep every one made before the upgrade forever.
 
+Spare trustee users (``spare-<uuid4>``, :mod:`magnum_like.pki.spares`) of
+the conductor's share (by user id on the ring) go too once they have had no
+``trustee_spares`` row for ``[trust] orphan_grace_period`` (counted from when
+this conductor first saw the spare without its row, and from its creation
+time): an API killed between claiming a spare and renaming it leaves one. Just
+before the delete the row is looked for again and the user read again (an API
+that renamed it since made it a trustee). A spare with a row is never reaped.
+
 The row is looked for again just before the delete. Each deletion is one
 WARNING naming the user and the cluster. Keystone unreachable or refusing is
 one WARNING when the pass first fails and one INFO when it works again; the
