@@ -130,7 +130,7 @@ def take(client: Any, context: Any, cluster_uuid: str, project_id: str,
     """
     try:
         row = db.claim_trustee_spare(keystone.trustee_domain_id(client))
-    except exception.ServiceUnavailable as error:  # the database: the inline way may still work
+    except Exception as error:  # the database failing: the inline way may still work
         LOG.warning('Cluster %s: no spare trustee user claimed (%s)', cluster_uuid, error)
         return None
     if row is None:
