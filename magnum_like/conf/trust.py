@@ -52,7 +52,10 @@ opts = [
                       'between making the trust and writing the row (the rest of one create '
                       'request, database retries included) plus the clock difference between '
                       'the API and conductor hosts. A user made before the time was recorded '
-                      'is counted from when a conductor first saw it. 1 to 2592000.'),
+                      'is counted from when a conductor first saw it. A spare trustee user '
+                      '([trust] trustee_spares) that lost its row without being renamed (an '
+                      'API stopped between the two) is deleted once a conductor has seen it '
+                      'so for this long. 1 to 2592000.'),
 ]
 
 
