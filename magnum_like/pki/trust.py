@@ -135,7 +135,7 @@ def _create_trust(owner: Any, trustee_user_id: str, user_id: str, project_id: st
 
 
 def owner_trust(context: Any, cluster_uuid: str, project_id: str, user_id: str,
-                 trustee_user_id: str) -> str:
+                trustee_user_id: str) -> str:
     """A trust from the caller to the trustee.
 
     :raises TrustRefused: (403) Keystone refused the caller (their roles, their token).
@@ -182,7 +182,7 @@ def create_for_request(context: Any, cluster_uuid: str, project_id: str,
         raise failed(cluster_uuid, error)
     try:
         values['trust_id'] = owner_trust(context, cluster_uuid, project_id, user_id,
-                                          values['trustee_user_id'])
+                                         values['trustee_user_id'])
     except exception.MagnumLikeException:
         _delete_user(values['trustee_user_id'], quiet=True)
         raise
@@ -215,7 +215,7 @@ def rotation_for_request(context: Any, cluster: Any) -> dict[str, Any]:
     if not cluster.trustee_user_id:
         return create_for_request(context, cluster.uuid, cluster.project_id, cluster.user_id)
     return {'trust_id': owner_trust(context, cluster.uuid, cluster.project_id,
-                                     cluster.user_id, cluster.trustee_user_id)}
+                                    cluster.user_id, cluster.trustee_user_id)}
 
 
 # -- using them, in the conductor -------------------------------------------------------
