@@ -34,8 +34,9 @@ Cluster creates there take spare trustee users (``[trust] trustee_spares``, the
 service default unless ``--trustee-spares``; 0 makes every create make its user
 while it waits): the bench runs the conductors' spare pass beside the API.
 Its Keystone hashes passwords with 4 bcrypt rounds (``password_hash_rounds``
-of ``magnum_like.devcloud.keystone``; Keystone's default is 12), so creating a
-user costs little more than any other Keystone request here.
+of ``magnum_like.devcloud.keystone``), so creating a user costs little more
+than any other Keystone request; ``--keystone-hash-rounds 12`` is Keystone's
+own default, as deployed.
 
 ``--keystone --magnum`` puts OpenStack Magnum itself (installed by the bench
 into its own venv) beside magnum_like in that deployment (see
@@ -270,6 +271,10 @@ def main() -> None:
                         help="with --keystone: [trust] trustee_spares of the API's "
                              'configuration (default: the service default; 0: none, every '
                              'cluster create makes its trustee user while it waits)')
+    parser.add_argument('--keystone-hash-rounds', type=int, default=4, choices=range(4, 32),
+                        metavar='4..31',
+                        help="with --keystone: Keystone's bcrypt cost for new users' "
+                             "passwords (default 4, the tests'; Keystone's own default is 12)")
     args = parser.parse_args()
     if args.keystone and args.magnum:
         import api_magnum  # bench/ is sys.path[0] when run as a script
@@ -277,7 +282,7 @@ def main() -> None:
         return
     if args.keystone:
         import api_keystone  # bench/ is sys.path[0] when run as a script
-        api_keystone.main(args.seconds, args.trustee_spares)
+        api_keystone.main(args.seconds, args.trustee_spares, args.keystone_hash_rounds)
         return
     print('magnum-like API bench: cheroot (%d threads), noauth, cloud-resource checks OFF; '
           'INFO logging off; %.1f s per figure; client: one process per connection '

@@ -93,6 +93,8 @@ class Stack:
         self.ids: dict = {}
         #: ``[trust] trustee_spares`` line of the keystone config ('' : the default).
         self.spares_line = ''
+        #: Keystone's ``[identity] password_hash_rounds``.
+        self.hash_rounds = 4
 
     # -- services --------------------------------------------------------------------
     def start(self) -> None:
@@ -105,7 +107,7 @@ class Stack:
         self.keystone_db_url = database.provision_database('mysql')
         self.keystone = devcloud_keystone.KeystoneServer(
             os.path.join(self.tmp, 'keystone'), admin_password='admin-secret',
-            db_url=self.keystone_db_url).start()
+            db_url=self.keystone_db_url, password_hash_rounds=self.hash_rounds).start()
         self._identities()
         self.memcached_port = _free_port()
         self.procs.append(subprocess.Popen(
@@ -388,10 +390,11 @@ def _with_headers(op, headers: dict):
     return wrapped
 
 
-def main(seconds: float, trustee_spares: int | None = None) -> None:
+def main(seconds: float, trustee_spares: int | None = None, hash_rounds: int = 4) -> None:
     from magnum_like.conf import api as api_conf  # noqa: F401 - the default below
     from magnum_like.conf import trust as trust_conf
     stack = Stack()
+    stack.hash_rounds = hash_rounds
     spares = trustee_spares
     if spares is None:
         spares = next(o.default for o in trust_conf.opts if o.name == 'trustee_spares')
@@ -433,6 +436,7 @@ def main(seconds: float, trustee_spares: int | None = None) -> None:
                     + (pool and pool + ', %d after]' % stack.spare_count()), flush=True)
         print()
         print('ks/bare = requests/s with Keystone and checks on relative to the bare app '
-              '(same binary, database and run). [trust] trustee_spares = %d.' % spares)
+              '(same binary, database and run). [trust] trustee_spares = %d; Keystone '
+              'password_hash_rounds = %d.' % (spares, hash_rounds))
     finally:
         stack.stop()

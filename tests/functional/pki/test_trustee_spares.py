@@ -258,3 +258,14 @@ def test_keystone_down_is_logged_once_and_the_next_pass_refills(
     assert len(_row_ids()) == 3
     assert any('Spare trustee pass of spares-a: Keystone answers again' in line
                for line in log_lines)
+
+
+def test_a_rotation_of_a_cluster_without_trustee_takes_a_spare(keystone, admin, spare_config):
+    info = spare_config
+    _fill(info, 1)
+    (spare,) = _row_ids()
+    cluster = helpers.make_cluster(project_id=info['project'], user_id=info['demo'])
+    new = trust.rotation_for_request(helpers.owner_context(keystone, info), cluster)
+    assert new['trustee_user_id'] == spare and _row_ids() == set()
+    assert admin.trusts.get(new['trust_id']).trustee_user_id == spare
+    assert admin.users.get(spare).name == trust.trustee_username(cluster.uuid, info['project'])
