@@ -10,9 +10,12 @@ random password and a row in ``trustee_spares`` (the password encrypted as
 
 1. claims one: deletes its row with a conditional ``DELETE`` whose row count
    decides, so no two requests get the same user (``db.claim_trustee_spare``);
-2. at the same time renames the user to the cluster's trustee name
-   ``<cluster uuid>_<project id>`` with the trustee description (a PATCH as the
-   domain admin: nothing is hashed) and makes the trust with the caller's token;
+2. renames the user to the cluster's trustee name ``<cluster uuid>_<project
+   id>`` with the trustee description (a PATCH as the domain admin: nothing is
+   hashed), then makes the trust with the caller's token. One after the other:
+   Keystone (2025.x, threaded server) refused some trusts made while the same
+   user was being renamed (403 ``identity:create_trust``), and SQLite-backed
+   Keystone failed them with a 500;
 3. on any failure deletes the user again (Keystone drops its trusts with it).
 
 No spare left, a spare whose user is gone from Keystone (404 on the rename)
@@ -35,7 +38,6 @@ from typing import Any
 from keystoneauth1 import exceptions as ks_exc
 from oslo_log import log as logging
 
-from magnum_like.common import cloud
 from magnum_like.common import exception
 from magnum_like.db import api as db
 from magnum_like.pki import keystone
@@ -143,29 +145,25 @@ def take(client: Any, context: Any, cluster_uuid: str, project_id: str,
         delete_user(client, row.user_id)
         return None
     name = trust.trustee_username(cluster_uuid, project_id)
-    renaming = cloud.pool().submit(_rename, client, row.user_id, name, cluster_uuid)
-    trust_id, refused = None, None
     try:
-        trust_id = trust.owner_trust(context, cluster_uuid, project_id, user_id, row.user_id)
-    except exception.MagnumLikeException as error:
-        refused = error
-    try:
-        renaming.result()
+        _rename(client, row.user_id, name, cluster_uuid)
     except (ks_exc.NotFound, ks_exc.Conflict) as error:
-        # Gone from Keystone (its trust failed with it), or the name is taken by an
-        # earlier attempt's user (the inline way takes that one over).
+        # Gone from Keystone, or the name is taken by an earlier attempt's user
+        # (the inline way takes that one over).
         LOG.warning('Cluster %s: spare trustee user %s not usable (%s); making one',
                     cluster_uuid, row.user_id, error)
-        delete_user(client, row.user_id)  # its trust, if any, goes with it
+        delete_user(client, row.user_id)
         return None
     except Exception as error:  # Keystone failing or away: no user left behind
         delete_user(client, row.user_id)
         if isinstance(error, ks_exc.ClientException):
             raise trust.failed(cluster_uuid, error)
         raise
-    if refused is not None:
-        delete_user(client, row.user_id)
-        raise refused
+    try:
+        trust_id = trust.owner_trust(context, cluster_uuid, project_id, user_id, row.user_id)
+    except BaseException:
+        delete_user(client, row.user_id)  # renamed: the trustee reaper's if this fails
+        raise
     LOG.info('Cluster %s: spare trustee user %s and trust %s taken', cluster_uuid,
              row.user_id, trust_id)
     return {'trustee_user_id': row.user_id, 'trustee_username': name,
