@@ -13,9 +13,8 @@ random password and a row in ``trustee_spares`` (the password encrypted as
 2. renames the user to the cluster's trustee name ``<cluster uuid>_<project
    id>`` with the trustee description (a PATCH as the domain admin: nothing is
    hashed), then makes the trust with the caller's token. One after the other:
-   Keystone (2025.x, threaded server) refused some trusts made while the same
-   user was being renamed (403 ``identity:create_trust``), and SQLite-backed
-   Keystone failed them with a 500;
+   sent at the same time, Keystone (threaded server, here) refused some of
+   those trusts (403 ``identity:create_trust``);
 3. on any failure deletes the user again (Keystone drops its trusts with it).
 
 No spare left, a spare whose user is gone from Keystone (404 on the rename)
