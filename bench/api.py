@@ -28,7 +28,15 @@ MariaDB. Every figure is printed beside the same call on the same database
 against the same binary with noauth and checks off (the bare app), measured
 in the same run:
 
-    .venv/bin/python bench/api.py --keystone [--seconds 3]
+    .venv/bin/python bench/api.py --keystone [--seconds 3] [--trustee-spares N]
+
+Cluster creates there take spare trustee users (``[trust] trustee_spares``, the
+service default unless ``--trustee-spares``; 0 makes every create make its user
+while it waits): the bench runs the conductors' spare pass beside the API.
+Its Keystone hashes passwords with 4 bcrypt rounds (``password_hash_rounds``
+of ``magnum_like.devcloud.keystone``), so creating a user costs little more
+than any other Keystone request; ``--keystone-hash-rounds 12`` is Keystone's
+own default, as deployed.
 
 ``--keystone --magnum`` puts OpenStack Magnum itself (installed by the bench
 into its own venv) beside magnum_like in that deployment, served by default
@@ -270,6 +278,14 @@ def main() -> None:
     parser.add_argument('--magnum-venv', default=None,
                         help='with --magnum: the venv to install Magnum into '
                              '(default .bench-magnum/venv)')
+    parser.add_argument('--trustee-spares', type=int, default=None,
+                        help="with --keystone: [trust] trustee_spares of the API's "
+                             'configuration (default: the service default; 0: none, every '
+                             'cluster create makes its trustee user while it waits)')
+    parser.add_argument('--keystone-hash-rounds', type=int, default=4, choices=range(4, 32),
+                        metavar='4..31',
+                        help="with --keystone: Keystone's bcrypt cost for new users' "
+                             "passwords (default 4, the tests'; Keystone's own default is 12)")
     args = parser.parse_args()
     if args.keystone and args.magnum:
         import api_magnum  # bench/ is sys.path[0] when run as a script
@@ -278,7 +294,7 @@ def main() -> None:
         return
     if args.keystone:
         import api_keystone  # bench/ is sys.path[0] when run as a script
-        api_keystone.main(args.seconds)
+        api_keystone.main(args.seconds, args.trustee_spares, args.keystone_hash_rounds)
         return
     print('magnum-like API bench: cheroot (%d threads), noauth, cloud-resource checks OFF; '
           'INFO logging off; %.1f s per figure; client: one process per connection '

@@ -20,7 +20,12 @@ Seeded: 1000 templates in project ``big``; 10 templates and 10 clusters (with
 their node groups) in project ``bench``. Each client process gets its token
 once (as a CLI caches it), and sends it on a persistent connection. Trusts are
 on (keystone mode needs them): a cluster create makes its trustee user and
-trust in Keystone (MariaDB) before it answers.
+trust in Keystone (MariaDB) before it answers. It takes a spare trustee user
+(``[trust] trustee_spares``, its default unless ``--trustee-spares``) when
+there is one: a process of its own runs the conductors' spare pass
+(``conductor/trustee_spares.py``) every ``[trust] spare_refill_interval`` on
+the service's configuration, and each ``POST cluster`` figure starts with the
+pool full, as after a quiet spell (the pool is printed before and after).
 """
 from __future__ import annotations
 
@@ -43,6 +48,20 @@ BIN = os.path.dirname(sys.executable)
 SERVICE_PASSWORD = 'magnum-secret'
 USER_PASSWORD = 'user-secret'
 DOMAIN_ADMIN_PASSWORD = 'domain-secret'
+
+
+#: The spare pass of a conductor, alone (``python -c _REFILL <config file>``).
+_REFILL = """
+import sys, time
+from magnum_like.common import service
+from magnum_like.conductor import ring, trustee_spares
+from magnum_like import conf
+service.prepare_service(['bench-spares', '--config-file', sys.argv[1]])
+refiller = trustee_spares.SpareRefiller('bench-spares', ring.Ring('bench-spares', conf.CONF))
+while True:
+    refiller.run()
+    time.sleep(conf.CONF.trust.spare_refill_interval)
+"""
 
 
 def _free_port() -> int:
@@ -72,6 +91,10 @@ class Stack:
         self.db_url = ''
         self.keystone_db_url = ''
         self.ids: dict = {}
+        #: ``[trust] trustee_spares`` line of the keystone config ('' : the default).
+        self.spares_line = ''
+        #: Keystone's ``[identity] password_hash_rounds``.
+        self.hash_rounds = 4
 
     # -- services --------------------------------------------------------------------
     def start(self) -> None:
@@ -84,7 +107,7 @@ class Stack:
         self.keystone_db_url = database.provision_database('mysql')
         self.keystone = devcloud_keystone.KeystoneServer(
             os.path.join(self.tmp, 'keystone'), admin_password='admin-secret',
-            db_url=self.keystone_db_url).start()
+            db_url=self.keystone_db_url, password_hash_rounds=self.hash_rounds).start()
         self._identities()
         self.memcached_port = _free_port()
         self.procs.append(subprocess.Popen(
@@ -126,6 +149,22 @@ class Stack:
             admin.roles.grant(roles['member'], user=user, project=project)
             admin.roles.grant(roles['reader'], user=user, project=project)
             self.ids[name] = (project.id, user.id)
+
+    def spare_refiller(self) -> None:
+        """Run the conductors' spare pass alone, on the keystone API's configuration."""
+        log = open(os.path.join(self.tmp, 'spares.log'), 'wb')
+        self.procs.append(subprocess.Popen(
+            [sys.executable, '-c', _REFILL, self.config('keystone')],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+
+    def spare_count(self) -> int:
+        import sqlalchemy as sa
+        engine = sa.create_engine(self.db_url)
+        try:
+            with engine.connect() as conn:
+                return conn.execute(sa.text('SELECT COUNT(*) FROM trustee_spares')).scalar()
+        finally:
+            engine.dispose()
 
     def token(self, name: str) -> str:
         return self.keystone.session(name, USER_PASSWORD, name).get_token()
@@ -195,7 +234,7 @@ trustee_domain_name = magnum
 trustee_domain_admin_name = magnum_domain_admin
 trustee_domain_admin_password = {DOMAIN_ADMIN_PASSWORD}
 trustee_password_encryption_key = {crypto.generate_key()}
-""")
+{self.spares_line}""")
         with open(self.config('bare'), 'w') as handle:
             handle.write(common + """
 [api]
@@ -351,14 +390,22 @@ def _with_headers(op, headers: dict):
     return wrapped
 
 
-def main(seconds: float) -> None:
+def main(seconds: float, trustee_spares: int | None = None, hash_rounds: int = 4) -> None:
     from magnum_like.conf import api as api_conf  # noqa: F401 - the default below
+    from magnum_like.conf import trust as trust_conf
     stack = Stack()
+    stack.hash_rounds = hash_rounds
+    spares = trustee_spares
+    if spares is None:
+        spares = next(o.default for o in trust_conf.opts if o.name == 'trustee_spares')
+    else:
+        stack.spares_line = 'trustee_spares = %d\n' % spares
     try:
         stack.start()
         seeded = stack.seed()
         bare_url = stack.api('bare')
         ks_url = stack.api('keystone')
+        stack.spare_refiller()
         stack.seed_clusters(bare_url, seeded['bench'][0], 10)
         tokens = {who: stack.token(who) for who in ('bench', 'big')}
         print('magnum-like API bench, Keystone mode: magnum-like-api ([api] workers default = '
@@ -374,6 +421,10 @@ def main(seconds: float) -> None:
         print('-' * len(header))
         for name, who, op in scenarios(seeded, seeded['bench'][0]):
             for c in (1, 8):
+                pool = ''
+                if name == 'POST cluster' and spares:
+                    _wait(lambda: stack.spare_count() >= spares, 300, 'a full spare pool')
+                    pool = ' [spare trustee users: %d before' % stack.spare_count()
                 result = {}
                 for kind, url in (('bare', bare_url), ('keystone', ks_url)):
                     headers = _headers(kind, stack, who, tokens[who])
@@ -381,9 +432,11 @@ def main(seconds: float) -> None:
                 b, k = result['bare'], result['keystone']
                 print('%-32s %4d | %9.1f %8.2f %8.2f | %9.1f %8.2f %8.2f | %6.2f %6d' % (
                     name, c, b['rps'], b['p50'], b['p99'], k['rps'], k['p50'], k['p99'],
-                    k['rps'] / b['rps'], b['errors'] + k['errors']), flush=True)
+                    k['rps'] / b['rps'], b['errors'] + k['errors'])
+                    + (pool and pool + ', %d after]' % stack.spare_count()), flush=True)
         print()
         print('ks/bare = requests/s with Keystone and checks on relative to the bare app '
-              '(same binary, database and run).')
+              '(same binary, database and run). [trust] trustee_spares = %d; Keystone '
+              'password_hash_rounds = %d.' % (spares, hash_rounds))
     finally:
         stack.stop()

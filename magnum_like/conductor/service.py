@@ -19,6 +19,7 @@ from magnum_like.conductor import health
 from magnum_like.conductor import manager
 from magnum_like.conductor import tracking
 from magnum_like.conductor import trustee_reaper
+from magnum_like.conductor import trustee_spares
 from magnum_like import conf as ml_conf
 from magnum_like.db import api as db
 from magnum_like.pki import keypool
@@ -37,8 +38,10 @@ class ConductorService:
     database is back. An unreachable database is logged once when it goes and
     once when it is back (:mod:`db_watch`); meanwhile the heartbeat is the
     only periodic task that tries it, the tracking pass waits. The same worker
-    runs the tracking pass, the health pass and (``[trust]
-    orphan_reap_interval``) the orphan trustee pass (:mod:`trustee_reaper`).
+    runs the tracking pass, the health pass, (``[trust]
+    orphan_reap_interval``) the orphan trustee pass (:mod:`trustee_reaper`)
+    and (``[trust] spare_refill_interval``) the spare trustee pass
+    (:mod:`trustee_spares`).
 
     :param conf: the parsed configuration (default the global ``CONF``).
         :func:`magnum_like.common.rpc.init` must have run.
@@ -58,6 +61,7 @@ class ConductorService:
                                            healer=self.healer)
         self.trustees = trustee_reaper.TrusteeReaper(self.host, self.engine.ring,
                                                      conf=self.conf)
+        self.spares = trustee_spares.SpareRefiller(self.host, self.engine.ring, conf=self.conf)
         self._listener: Any = None
         self._endpoints = [self.manager] + list(endpoints or [])
         self._server: messaging.RPCServer | None = None
@@ -137,6 +141,13 @@ class ConductorService:
             def reap_orphan_trustees() -> None:
                 self.trustees.run()
             tasks.append((reap_orphan_trustees, (), {}))
+
+        # Every pass, also with [trust] trustee_spares = 0: that deletes the spares left.
+        @periodics.periodic(spacing=self.conf.trust.spare_refill_interval,
+                            run_immediately=False)
+        def refill_trustee_spares() -> None:
+            self.spares.run()
+        tasks.append((refill_trustee_spares, (), {}))
 
         # Own threads per periodic: a long tracking pass must never delay the
         # heartbeat (this conductor would look dead and lose its share).

@@ -20,6 +20,14 @@ one
   a deletion, and a restart or a ring move starts the wait again; skipping
   such users instead would keep every one made before the upgrade forever.
 
+Spare trustee users (``spare-<uuid4>``, :mod:`magnum_like.pki.spares`) of
+the conductor's share (by user id on the ring) go too once they have had no
+``trustee_spares`` row for ``[trust] orphan_grace_period`` (counted from when
+this conductor first saw the spare without its row, and from its creation
+time): an API killed between claiming a spare and renaming it leaves one. Just
+before the delete the row is looked for again and the user read again (an API
+that renamed it since made it a trustee). A spare with a row is never reaped.
+
 The row is looked for again just before the delete. Each deletion is one
 WARNING naming the user and the cluster. Keystone unreachable or refusing is
 one WARNING when the pass first fails and one INFO when it works again; the
@@ -39,6 +47,8 @@ from magnum_like.common import exception
 from magnum_like.conductor import db_watch
 from magnum_like import conf as ml_conf
 from magnum_like.db import api as db
+from magnum_like.pki import keystone
+from magnum_like.pki import spares
 from magnum_like.pki import trust
 from magnum_like.pki import trustees
 
@@ -62,6 +72,11 @@ class TrusteeReaper:
         self.first_seen: dict[str, float] = {}
         #: ``(user id, cluster uuid)`` of every user this conductor deleted.
         self.reaped: list[tuple[str, str]] = []
+        #: Spare users (:mod:`magnum_like.pki.spares`) without a row in this share: user
+        #: id -> monotonic time this conductor first saw it so.
+        self.spare_first_seen: dict[str, float] = {}
+        #: Ids of the spare users this conductor deleted.
+        self.reaped_spares: list[str] = []
         self.passes = 0
         self._failing: str | None = None
 
@@ -94,7 +109,8 @@ class TrusteeReaper:
 
     def _run(self) -> None:
         self.passes += 1
-        found = trustees.list_trustees()
+        users = trustees.list_domain_users()
+        found = [t for t in map(trustees.parse, users) if t is not None]
         self._keystone_back()
         self.ring.refresh()
         mine = [t for t in found if self.ring.owns(t.cluster_uuid)]
@@ -125,6 +141,40 @@ class TrusteeReaper:
                         'cluster row %.0f s after the user was %s', trustee.user_id,
                         trustee.name, count, trustee.cluster_uuid, age,
                         'made' if trustee.created else 'first seen by %s' % self.host)
+
+        self._reap_spares([s for s in map(spares.parse, users) if s is not None])
+
+    def _reap_spares(self, found: list[spares.SpareUser]) -> None:
+        """Delete this share's spare users that have had no row for the grace period."""
+        mine = [s for s in found if self.ring.owns(s.user_id)]
+        with_row = db.get_trustee_spare_user_ids([s.user_id for s in mine])
+        rowless = [s for s in mine if s.user_id not in with_row]
+        now = time.monotonic()
+        self.spare_first_seen = {s.user_id: self.spare_first_seen.get(s.user_id, now)
+                                 for s in rowless}
+        grace = self.conf.trust.orphan_grace_period
+        wall = timeutils.utcnow().replace(tzinfo=None)
+        client = None
+        for spare in rowless:
+            if (now - self.spare_first_seen[spare.user_id] < grace
+                    or (wall - spare.created).total_seconds() - 1.0 < grace):
+                continue
+            if db.get_trustee_spare_user_ids([spare.user_id]):
+                continue  # its row was written meanwhile (a conductor's refill)
+            client = client or keystone.domain_admin_client()
+            try:
+                # Claimed and renamed by an API since the listing: a trustee now.
+                if spares.parse(client.users.get(spare.user_id)) is None:
+                    continue
+            except ks_exc.NotFound:
+                continue
+            if not spares.delete_user(client, spare.user_id):
+                continue
+            rowless_for = now - self.spare_first_seen.pop(spare.user_id)
+            self.reaped_spares.append(spare.user_id)
+            LOG.warning('Deleted spare trustee user %s (%s): no spare row for %.0f s (an API '
+                        'stopped between claiming and renaming it?)', spare.user_id,
+                        spare.name, rowless_for)
 
     def _age(self, trustee: trustees.Trustee) -> float:
         """Seconds since the user was made (or, unrecorded, first seen here)."""

@@ -28,6 +28,17 @@ opts = [
                      'auth_strategy = keystone or [keystone_auth] credentials) need one of '
                      'them: magnum-like-api and magnum-like-conductor refuse to start '
                      'without, as they do without the trustee domain and its admin.'),
+    cfg.IntOpt('trustee_spares', default=8, min=0, max=200,
+               help='Spare trustee users the conductors keep ready in the trustee domain. '
+                    'A cluster create takes one (renames it to the cluster\'s trustee) '
+                    'instead of creating a user while the request waits, which costs '
+                    'Keystone a password hash. One conductor at a time refills the pool '
+                    'every [trust] spare_refill_interval seconds; lowering the number makes '
+                    'it delete the extra ones. 0: no spares (users are made during the '
+                    'request, and existing spares are deleted). 0 to 200.'),
+    cfg.FloatOpt('spare_refill_interval', default=5.0, min=0.5, max=3600.0,
+                 help='Seconds between two refills of the spare trustee users by the '
+                      'conductor that owns the pool. 0.5 to 3600.'),
     cfg.FloatOpt('orphan_reap_interval', default=600.0, min=0.0, max=86400.0,
                  help='Seconds between two passes of the conductors over the trustee domain '
                       'for trustee users (and their trusts) that no cluster row names: an '
@@ -41,7 +52,10 @@ opts = [
                       'between making the trust and writing the row (the rest of one create '
                       'request, database retries included) plus the clock difference between '
                       'the API and conductor hosts. A user made before the time was recorded '
-                      'is counted from when a conductor first saw it. 1 to 2592000.'),
+                      'is counted from when a conductor first saw it. A spare trustee user '
+                      '([trust] trustee_spares) that lost its row without being renamed (an '
+                      'API stopped between the two) is deleted once a conductor has seen it '
+                      'so for this long. 1 to 2592000.'),
 ]
 
 

@@ -299,6 +299,8 @@ def destroy_magnum_service(service_id: int) -> None:
 
 # The remaining resources live in sibling modules to keep this one readable
 # (clusters in ``clusters``; node groups, quotas, key pairs and federations in
-# ``resources``); they are part of this API all the same.
+# ``resources``; spare trustee users in ``spares``); they are part of this API all
+# the same.
 from magnum_like.db.clusters import *  # noqa: E402,F401,F403
 from magnum_like.db.resources import *  # noqa: E402,F401,F403
+from magnum_like.db.spares import *  # noqa: E402,F401,F403

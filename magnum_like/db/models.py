@@ -322,3 +322,22 @@ class MagnumService(Base):
     last_seen_up: Mapped[datetime.datetime | None] = mapped_column(DateTime())
     forced_down: Mapped[bool | None] = mapped_column(sa.Boolean, default=False)
     report_count: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+
+
+class TrusteeSpare(Base):
+    """A ready trustee user in Keystone that no cluster has taken yet (``pki/spares.py``).
+
+    The conductors make these ahead of time; a cluster create deletes one row
+    (whoever deletes it owns the user) and renames the user to the cluster's
+    trustee. ``password`` is Fernet-encrypted like ``cluster.trustee_password``.
+    """
+
+    __tablename__ = 'trustee_spares'
+    __table_args__ = (
+        sa.UniqueConstraint('user_id', name='uniq_trustee_spares0user_id'),
+        TABLE_ARGS,
+    )
+
+    user_id: Mapped[str] = _str(nullable=False)
+    domain_id: Mapped[str] = _str(nullable=False)
+    password: Mapped[str] = mapped_column(sa.Text, nullable=False)

@@ -20,6 +20,11 @@ rotates while the user's request is open: the API makes the new trust
 (:func:`apply_rotation`), writes both and deletes the old trust
 (:func:`delete_replaced_trust`).
 
+With ``[trust] trustee_spares`` above 0 the trustee user is usually not made
+during the request: :func:`create_for_request` takes a spare the conductors
+made ahead and renames it before it makes the trust (:mod:`.spares`), and
+makes one only when none is left.
+
 This module never writes the cluster row: what changes on it is returned, and
 the caller writes it (the conductor's task, under its reservation; the API
 with the rows it creates).
@@ -46,6 +51,7 @@ from magnum_like.common import crypto
 from magnum_like.common import exception
 from magnum_like import conf as ml_conf
 from magnum_like.pki import keystone
+from magnum_like.pki import spares
 from magnum_like.pki import trustees
 
 CONF = ml_conf.CONF
@@ -84,7 +90,7 @@ def decrypt_password(stored: str) -> str:
     return crypto.decrypt(stored, _password_keys(), option=_PASSWORD_OPTION)
 
 
-def _failed(cluster_uuid: str, error: Exception) -> exception.TrusteeOrTrustToClusterFailed:
+def failed(cluster_uuid: str, error: Exception) -> exception.TrusteeOrTrustToClusterFailed:
     return exception.TrusteeOrTrustToClusterFailed(cluster=cluster_uuid, reason=str(error))
 
 
@@ -95,14 +101,14 @@ def trustee_username(cluster_uuid: str, project_id: str) -> str:
     return '%s_%s' % (cluster_uuid, project_id)
 
 
-def _new_password() -> str:
+def new_password() -> str:
     return secrets.token_urlsafe(24)
 
 
 def _create_trustee(client: Any, cluster_uuid: str, project_id: str) -> dict[str, Any]:
     name = trustee_username(cluster_uuid, project_id)
     domain = keystone.trustee_domain_id(client)
-    password = _new_password()
+    password = new_password()
     # The creation time starts the orphan reaper's grace period (conductor/trustee_reaper.py).
     description = trustees.description(cluster_uuid)
     try:
@@ -128,8 +134,8 @@ def _create_trust(owner: Any, trustee_user_id: str, user_id: str, project_id: st
     return trust.id
 
 
-def _owner_trust(context: Any, cluster_uuid: str, project_id: str, user_id: str,
-                 trustee_user_id: str) -> str:
+def owner_trust(context: Any, cluster_uuid: str, project_id: str, user_id: str,
+                trustee_user_id: str) -> str:
     """A trust from the caller to the trustee.
 
     :raises TrustRefused: (403) Keystone refused the caller (their roles, their token).
@@ -142,7 +148,7 @@ def _owner_trust(context: Any, cluster_uuid: str, project_id: str, user_id: str,
             ks_exc.BadRequest) as error:
         raise exception.TrustRefused(cluster=cluster_uuid, reason=str(error))
     except ks_exc.ClientException as error:
-        raise _failed(cluster_uuid, error)
+        raise failed(cluster_uuid, error)
 
 
 def create_for_request(context: Any, cluster_uuid: str, project_id: str,
@@ -165,13 +171,18 @@ def create_for_request(context: Any, cluster_uuid: str, project_id: str,
             cluster=cluster_uuid, reason='no encryption key configured: set %s.'
                                          % _PASSWORD_OPTION)
     try:
-        values = _create_trustee(keystone.domain_admin_client(), cluster_uuid, project_id)
+        client = keystone.domain_admin_client()
+        if CONF.trust.trustee_spares:
+            made = spares.take(client, context, cluster_uuid, project_id, user_id)
+            if made is not None:
+                return made
+        values = _create_trustee(client, cluster_uuid, project_id)
     except ks_exc.ClientException as error:
         LOG.warning('Cluster %s: creating the trustee user failed: %s', cluster_uuid, error)
-        raise _failed(cluster_uuid, error)
+        raise failed(cluster_uuid, error)
     try:
-        values['trust_id'] = _owner_trust(context, cluster_uuid, project_id, user_id,
-                                          values['trustee_user_id'])
+        values['trust_id'] = owner_trust(context, cluster_uuid, project_id, user_id,
+                                         values['trustee_user_id'])
     except exception.MagnumLikeException:
         _delete_user(values['trustee_user_id'], quiet=True)
         raise
@@ -203,8 +214,8 @@ def rotation_for_request(context: Any, cluster: Any) -> dict[str, Any]:
         return {}
     if not cluster.trustee_user_id:
         return create_for_request(context, cluster.uuid, cluster.project_id, cluster.user_id)
-    return {'trust_id': _owner_trust(context, cluster.uuid, cluster.project_id,
-                                     cluster.user_id, cluster.trustee_user_id)}
+    return {'trust_id': owner_trust(context, cluster.uuid, cluster.project_id,
+                                    cluster.user_id, cluster.trustee_user_id)}
 
 
 # -- using them, in the conductor -------------------------------------------------------
@@ -287,12 +298,12 @@ def apply_rotation(cluster: Any, new: dict[str, Any]) -> dict[str, Any]:
         return dict(new)
     if cluster.trust_id == new['trust_id']:
         return {}  # done before a crash; only the old trust may be left to delete
-    password = _new_password()
+    password = new_password()
     stored = encrypt_password(password)
     try:
         keystone.domain_admin_client().users.update(cluster.trustee_user_id, password=password)
     except ks_exc.ClientException as error:
-        raise _failed(cluster.uuid, error)
+        raise failed(cluster.uuid, error)
     LOG.info('Cluster %s: trustee password changed for trust %s', cluster.uuid,
              new['trust_id'])
     # Written with the new trust at once: the old password no longer works.
@@ -351,7 +362,7 @@ def delete_trust(cluster: Any) -> dict[str, Any]:
         if cluster.trustee_user_id:
             _delete_user(cluster.trustee_user_id)
     except ks_exc.ClientException as error:
-        raise _failed(cluster.uuid, error)
+        raise failed(cluster.uuid, error)
     LOG.info('Cluster %s: trust and trustee user deleted', cluster.uuid)
     return {field: None for field in _TRUST_FIELDS}
 

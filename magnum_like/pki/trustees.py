@@ -17,8 +17,9 @@ description say so, for the same cluster:
   before the time was recorded say only ``Trustee of cluster <uuid>``: their
   :attr:`Trustee.created` is ``None``.
 
-Anything else in the trustee domain (its admin, users someone else made) is
-never listed, so never deleted.
+Spare users (``spare-<uuid4>``, :mod:`.spares`) never match: their name does
+not start with a cluster's uuid. Anything else in the trustee domain (its
+admin, users someone else made) is never listed, so never deleted.
 """
 from __future__ import annotations
 
@@ -87,9 +88,17 @@ def list_trustees() -> list[Trustee]:
     :raises keystoneauth1.exceptions.ClientException: Keystone unreachable or refusing.
     :raises TrusteeOrTrustToClusterFailed: ``[keystone_auth]`` has no ``auth_url``.
     """
+    return [found for found in map(parse, list_domain_users()) if found is not None]
+
+
+def list_domain_users() -> list[Any]:
+    """Every user of the trustee domain, as Keystone lists them (the domain admin reads).
+
+    :raises keystoneauth1.exceptions.ClientException: Keystone unreachable or refusing.
+    :raises TrusteeOrTrustToClusterFailed: ``[keystone_auth]`` has no ``auth_url``.
+    """
     client = keystone.domain_admin_client()
-    users = client.users.list(domain=keystone.trustee_domain_id(client))
-    return [found for found in map(parse, users) if found is not None]
+    return client.users.list(domain=keystone.trustee_domain_id(client))
 
 
 def delete_trustee(trustee: Trustee) -> int:

@@ -7,7 +7,7 @@ from magnum_like.db import migration
 from magnum_like.db import models
 
 EXPECTED_TABLES = {'cluster_template', 'cluster', 'nodegroup', 'x509keypair', 'quotas',
-                   'quota_usages', 'federation', 'magnum_service'}
+                   'quota_usages', 'federation', 'magnum_service', 'trustee_spares'}
 
 
 def _engine(url):

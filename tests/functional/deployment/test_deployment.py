@@ -14,6 +14,8 @@ import re
 import pytest
 import requests
 
+from magnum_like.conf import trust as trust_conf
+from magnum_like.pki import spares
 from tests.functional.deployment import conftest as deploy
 
 TEMPLATE = 'k8s-deploy'
@@ -72,9 +74,25 @@ def _wait_gone(deployment, uuids, *, user='demo', timeout=300) -> None:
 
 
 def _trustee_users(deployment) -> list[str]:
+    """Names of the trustee domain's users but its admin and the spares (``pki/spares.py``)."""
     admin = deployment.keystone_admin()
     return sorted(u.name for u in admin.users.list(domain=deployment.ids['domain'])
-                  if u.id != deployment.ids['domain_admin'])
+                  if u.id != deployment.ids['domain_admin'] and spares.parse(u) is None)
+
+
+def _spare_users(deployment) -> set[str]:
+    """Ids of the spare trustee users the conductors keep ready."""
+    admin = deployment.keystone_admin()
+    return {u.id for u in admin.users.list(domain=deployment.ids['domain'])
+            if spares.parse(u) is not None}
+
+
+def _full_pool(deployment) -> set[str]:
+    """The spare users once the pool holds ``[trust] trustee_spares`` (the default) of them."""
+    target = next(o.default for o in trust_conf.opts if o.name == 'trustee_spares')
+    return deploy.wait_for(lambda: len(_spare_users(deployment)) == target
+                           and _spare_users(deployment), timeout=120,
+                           what='a full pool of spare trustee users', interval=0.5)
 
 
 def _trusts_of(deployment, user: str) -> list:
@@ -168,6 +186,7 @@ def test_twenty_clusters_every_cast_handled(deployment, template):
     nothing left; every cast the API sent was handled by a conductor, and no
     notification reached an RPC server (or the reverse)."""
     baseline = deployment.sim_state()
+    ready = _full_pool(deployment)
     names = ['c%02d' % i for i in range(20)]
     uuids = list(_create(deployment, names).values())
     rows = _wait_statuses(deployment, uuids, {'CREATE_COMPLETE'})
@@ -186,6 +205,13 @@ def test_twenty_clusters_every_cast_handled(deployment, template):
     assert len(trusts) == 20
     assert sorted(_trustee_users(deployment)) == sorted(
         '%s_%s' % (u, deployment.ids['demo']) for u in uuids)
+    # Creates took the spares the conductors had ready (renamed, not made; the pool is
+    # refilled meanwhile, so a later create may take a newer one instead).
+    trustees = {u.id for u in deployment.keystone_admin().users.list(
+        domain=deployment.ids['domain']) if u.name.endswith('_' + deployment.ids['demo'])}
+    assert ready & trustees
+    pool = _full_pool(deployment)  # refilled: what left the pool is what clusters took
+    assert ready - pool == ready & trustees and pool - ready
 
     deployment.openstack('coe', 'cluster', 'delete', *uuids)
     _wait_gone(deployment, uuids)
