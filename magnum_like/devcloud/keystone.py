@@ -26,16 +26,39 @@ import time
 import requests
 
 _SERVE = textwrap.dedent('''
+    import ctypes
     import os
+    import signal
+    import socket
     import sys
     from cheroot import wsgi
-    from keystone.server.wsgi import initialize_public_application
     host = os.environ['MLT_KEYSTONE_HOST']
     port = int(os.environ['MLT_KEYSTONE_PORT'])
+    processes = int(os.environ['MLT_KEYSTONE_PROCESSES'])
     sys.argv = sys.argv[:1]  # Keystone parses the command line as its own
+    # Keystone is served as deployments serve it, by processes of one thread
+    # each: in one process, concurrent requests of different users step on each
+    # other (a trust create then fails 403 identity:create_trust while another
+    # user's request runs; seen with 8 threads, never with 1).
+    sock = socket.create_server((host, port), backlog=128)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    parent = os.getpid()
+    for _ in range(processes - 1):
+        if os.fork() == 0:
+            ctypes.CDLL(None).prctl(1, int(signal.SIGTERM), 0, 0, 0)  # die with the parent
+            if os.getppid() != parent:
+                os._exit(0)
+            break
+    from keystone.server.wsgi import initialize_public_application
     app = initialize_public_application()
-    server = wsgi.Server((host, port), app, numthreads=8)
-    server.start()
+
+    class Server(wsgi.Server):
+        def bind(self, family, type, proto=0):
+            self.socket = sock
+            self.bind_addr = self.resolve_real_bind_addr(sock)
+            return sock
+
+    Server((host, port), app, numthreads=1, request_queue_size=128).start()
 ''')
 
 #: Seconds the server gets to answer its first request.
@@ -71,13 +94,17 @@ class KeystoneServer:
     :param password_hash_rounds: Keystone's bcrypt cost (``[identity]
         password_hash_rounds``): 4, the least, keeps user creation cheap for tests;
         Keystone's own default is 12 (benchmarks that time user creation use it).
+    :param processes: serving processes (one thread each; Keystone is not safe
+        with several threads per process).
     """
 
     def __init__(self, directory: str | None = None, *, host: str = '127.0.0.1',
                  port: int = 0, admin_password: str = 'admin-secret',
-                 db_url: str | None = None, password_hash_rounds: int = 4) -> None:
+                 db_url: str | None = None, password_hash_rounds: int = 4,
+                 processes: int = 4) -> None:
         self.db_url = db_url
         self.password_hash_rounds = password_hash_rounds
+        self.processes = max(1, processes)
         self.directory = directory
         self._own_directory = directory is None
         self.host = host
@@ -147,7 +174,8 @@ class KeystoneServer:
         self._write_config()
         self._setup()
         env = dict(os.environ, OS_KEYSTONE_CONFIG_FILES=self.conf,
-                   MLT_KEYSTONE_HOST=self.host, MLT_KEYSTONE_PORT=str(self.port))
+                   MLT_KEYSTONE_HOST=self.host, MLT_KEYSTONE_PORT=str(self.port),
+                   MLT_KEYSTONE_PROCESSES=str(self.processes))
         err_path = os.path.join(self.directory, 'serve.err')
         with open(err_path, 'w') as err:
             self.process = subprocess.Popen([sys.executable, '-c', _SERVE], env=env,
@@ -157,8 +185,8 @@ class KeystoneServer:
             try:
                 if requests.get(self.url, timeout=2).status_code == 200:
                     return self
-            except requests.ConnectionError:
-                pass
+            except (requests.ConnectionError, requests.Timeout):
+                pass  # not listening yet, or listening while Keystone still loads
             if self.process.poll() is not None or time.monotonic() > deadline:
                 with open(err_path) as handle:
                     tail = handle.read()[-2000:]

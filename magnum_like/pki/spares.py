@@ -32,7 +32,7 @@ import dataclasses
 import datetime
 import re
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from keystoneauth1 import exceptions as ks_exc
 from oslo_log import log as logging
@@ -40,7 +40,7 @@ from oslo_log import log as logging
 from magnum_like.common import exception
 from magnum_like.db import api as db
 from magnum_like.pki import keystone
-from magnum_like.pki import trust
+from magnum_like.pki import passwords
 from magnum_like.pki import trustees
 
 LOG = logging.getLogger(__name__)
@@ -91,8 +91,8 @@ def create_spare(client: Any, domain_id: str) -> str:
     :raises keystoneauth1.exceptions.ClientException: Keystone refused or is away.
     :raises EncryptionKeyMissing: no key to store the password with (nothing made).
     """
-    password = trust.new_password()
-    stored = trust.encrypt_password(password)  # before Keystone: nothing to undo
+    password = passwords.new()
+    stored = passwords.encrypt(password)  # before Keystone: nothing to undo
     user = client.users.create(name=new_name(), domain=domain_id, password=password,
                                description=description())
     try:
@@ -119,13 +119,16 @@ def _rename(client: Any, user_id: str, name: str, cluster_uuid: str) -> None:
     client.users.update(user_id, name=name, description=trustees.description(cluster_uuid))
 
 
-def take(client: Any, context: Any, cluster_uuid: str, project_id: str,
-         user_id: str) -> dict[str, Any] | None:
+def take(client: Any, cluster_uuid: str, name: str,
+         make_trust: Callable[[str], str]) -> dict[str, Any] | None:
     """The trustee and trust of a cluster made from a spare (see the module docstring).
 
     :param client: the trustee-domain admin's client.
-    :returns: the cluster columns, as :func:`trust.create_for_request`; ``None``
-        when no spare could serve (the caller makes a user inline).
+    :param name: the trustee name the spare gets (``<cluster uuid>_<project id>``).
+    :param make_trust: ``make_trust(trustee_user_id)`` makes the owner's trust
+        and returns its id (:func:`magnum_like.pki.trust.owner_trust`).
+    :returns: the cluster columns, as :func:`magnum_like.pki.trust.create_for_request`;
+        ``None`` when no spare could serve (the caller makes a user inline).
     :raises TrustRefused: (403) Keystone refused the caller's trust (the spare is deleted).
     :raises TrusteeOrTrustToClusterFailed: (503) Keystone failed the rename.
     """
@@ -138,12 +141,11 @@ def take(client: Any, context: Any, cluster_uuid: str, project_id: str,
         LOG.debug('Cluster %s: no spare trustee user left', cluster_uuid)
         return None
     try:
-        stored = trust.encrypt_password(trust.decrypt_password(row.password))
+        stored = passwords.encrypt(passwords.decrypt(row.password))
     except exception.MagnumLikeException as error:  # its key is no longer configured
         LOG.warning('Spare trustee user %s dropped: %s', row.user_id, error)
         delete_user(client, row.user_id)
         return None
-    name = trust.trustee_username(cluster_uuid, project_id)
     try:
         _rename(client, row.user_id, name, cluster_uuid)
     except (ks_exc.NotFound, ks_exc.Conflict) as error:
@@ -156,10 +158,11 @@ def take(client: Any, context: Any, cluster_uuid: str, project_id: str,
     except Exception as error:  # Keystone failing or away: no user left behind
         delete_user(client, row.user_id)
         if isinstance(error, ks_exc.ClientException):
-            raise trust.failed(cluster_uuid, error)
+            raise exception.TrusteeOrTrustToClusterFailed(cluster=cluster_uuid,
+                                                          reason=str(error))
         raise
     try:
-        trust_id = trust.owner_trust(context, cluster_uuid, project_id, user_id, row.user_id)
+        trust_id = make_trust(row.user_id)
     except BaseException:
         delete_user(client, row.user_id)  # renamed: the trustee reaper's if this fails
         raise

@@ -39,7 +39,6 @@ credentials) there is no Keystone: trusts are skipped, with one log line.
 """
 from __future__ import annotations
 
-import secrets
 import threading
 from typing import Any
 
@@ -47,17 +46,17 @@ from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1.identity import v3
 from oslo_log import log as logging
 
-from magnum_like.common import crypto
 from magnum_like.common import exception
 from magnum_like import conf as ml_conf
 from magnum_like.pki import keystone
+from magnum_like.pki import passwords
 from magnum_like.pki import spares
 from magnum_like.pki import trustees
 
 CONF = ml_conf.CONF
 LOG = logging.getLogger(__name__)
 
-_PASSWORD_OPTION = '[trust] trustee_password_encryption_key'
+_PASSWORD_OPTION = passwords.OPTION
 _TRUST_FIELDS = ('trust_id', 'trustee_username', 'trustee_user_id', 'trustee_password')
 _noauth_logged = threading.Event()
 
@@ -75,19 +74,12 @@ def trusts_enabled() -> bool:
     return True
 
 
-def _password_keys() -> list[str]:
-    return (CONF.trust.trustee_password_encryption_key
-            or CONF.certificates.x509keypair_encryption_key)
-
-
-def encrypt_password(password: str) -> str:
-    """The stored form of a trustee password. :raises EncryptionKeyMissing:"""
-    return crypto.encrypt(password, _password_keys(), option=_PASSWORD_OPTION)
-
-
-def decrypt_password(stored: str) -> str:
-    """A trustee password from its stored form. :raises DecryptionFailed:"""
-    return crypto.decrypt(stored, _password_keys(), option=_PASSWORD_OPTION)
+#: The stored form of a trustee password (:mod:`.passwords`).
+encrypt_password = passwords.encrypt
+#: A trustee password from its stored form.
+decrypt_password = passwords.decrypt
+_password_keys = passwords.keys
+new_password = passwords.new
 
 
 def failed(cluster_uuid: str, error: Exception) -> exception.TrusteeOrTrustToClusterFailed:
@@ -99,10 +91,6 @@ def failed(cluster_uuid: str, error: Exception) -> exception.TrusteeOrTrustToClu
 def trustee_username(cluster_uuid: str, project_id: str) -> str:
     """The trustee user's name: ``<cluster uuid>_<project id>``."""
     return '%s_%s' % (cluster_uuid, project_id)
-
-
-def new_password() -> str:
-    return secrets.token_urlsafe(24)
 
 
 def _create_trustee(client: Any, cluster_uuid: str, project_id: str) -> dict[str, Any]:
@@ -173,7 +161,9 @@ def create_for_request(context: Any, cluster_uuid: str, project_id: str,
     try:
         client = keystone.domain_admin_client()
         if CONF.trust.trustee_spares:
-            made = spares.take(client, context, cluster_uuid, project_id, user_id)
+            made = spares.take(
+                client, cluster_uuid, trustee_username(cluster_uuid, project_id),
+                lambda trustee: owner_trust(context, cluster_uuid, project_id, user_id, trustee))
             if made is not None:
                 return made
         values = _create_trustee(client, cluster_uuid, project_id)
