@@ -138,6 +138,11 @@ class _PerProcess:
 _PROCESS = _PerProcess()
 
 
+def pool() -> futurist.ThreadPoolExecutor:
+    """This process's pool for independent calls of one request (made again after a fork)."""
+    return _PROCESS.pool()
+
+
 def gather(calls: list[tuple[Callable, tuple]]) -> list:
     """Run independent look-ups ``[(function, args), ...]`` at the same time.
 

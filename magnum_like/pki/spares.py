@@ -12,9 +12,10 @@ random password and a row in ``trustee_spares`` (the password encrypted as
    decides, so no two requests get the same user (``db.claim_trustee_spare``);
 2. renames the user to the cluster's trustee name ``<cluster uuid>_<project
    id>`` with the trustee description (a PATCH as the domain admin: nothing is
-   hashed), then makes the trust with the caller's token. One after the other:
-   sent at the same time, Keystone (threaded server, here) refused some of
-   those trusts (403 ``identity:create_trust``);
+   hashed) while it makes the trust with the caller's token: two independent
+   Keystone calls at the same time (a Keystone serving several requests per
+   process with threads refused such trusts now and then, 403
+   ``identity:create_trust``: serve it by single-threaded processes);
 3. on any failure deletes the user again (Keystone drops its trusts with it).
 
 No spare left, a spare whose user is gone from Keystone (404 on the rename)
@@ -37,6 +38,7 @@ from typing import Any, Callable
 from keystoneauth1 import exceptions as ks_exc
 from oslo_log import log as logging
 
+from magnum_like.common import cloud
 from magnum_like.common import exception
 from magnum_like.db import api as db
 from magnum_like.pki import keystone
@@ -146,11 +148,20 @@ def take(client: Any, cluster_uuid: str, name: str,
         LOG.warning('Spare trustee user %s dropped: %s', row.user_id, error)
         delete_user(client, row.user_id)
         return None
+    # The rename (the domain admin's) and the trust (the caller's) are independent
+    # Keystone calls: made at the same time, the create waits for the slower one.
+    renaming = cloud.pool().submit(_rename, client, row.user_id, name, cluster_uuid)
+    trust_id, refused = None, None
     try:
-        _rename(client, row.user_id, name, cluster_uuid)
+        trust_id = make_trust(row.user_id)
+    except Exception as error:
+        refused = error
+    try:
+        renaming.result()
     except (ks_exc.NotFound, ks_exc.Conflict) as error:
         # Gone from Keystone, or the name is taken by an earlier attempt's user
-        # (the inline way takes that one over).
+        # (the inline way takes that one over). A trust made meanwhile goes
+        # with the user.
         LOG.warning('Cluster %s: spare trustee user %s not usable (%s); making one',
                     cluster_uuid, row.user_id, error)
         delete_user(client, row.user_id)
@@ -161,11 +172,9 @@ def take(client: Any, cluster_uuid: str, name: str,
             raise exception.TrusteeOrTrustToClusterFailed(cluster=cluster_uuid,
                                                           reason=str(error))
         raise
-    try:
-        trust_id = make_trust(row.user_id)
-    except BaseException:
+    if refused is not None:
         delete_user(client, row.user_id)  # renamed: the trustee reaper's if this fails
-        raise
+        raise refused
     LOG.info('Cluster %s: spare trustee user %s and trust %s taken', cluster_uuid,
              row.user_id, trust_id)
     return {'trustee_user_id': row.user_id, 'trustee_username': name,

@@ -22,7 +22,7 @@ rotates while the user's request is open: the API makes the new trust
 
 With ``[trust] trustee_spares`` above 0 the trustee user is usually not made
 during the request: :func:`create_for_request` takes a spare the conductors
-made ahead and renames it before it makes the trust (:mod:`.spares`), and
+made ahead and renames it while it makes the trust (:mod:`.spares`), and
 makes one only when none is left.
 
 This module never writes the cluster row: what changes on it is returned, and
