@@ -43,25 +43,26 @@ from keystoneauth1 import exceptions as ks_exc
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
-from magnum_like.common import exception
 from magnum_like.conductor import db_watch
+from magnum_like.conductor import keystone_pass
 from magnum_like import conf as ml_conf
 from magnum_like.db import api as db
 from magnum_like.pki import keystone
 from magnum_like.pki import spares
-from magnum_like.pki import trust
 from magnum_like.pki import trustees
 
 LOG = logging.getLogger(__name__)
 
 
-class TrusteeReaper:
+class TrusteeReaper(keystone_pass.KeystonePass):
     """One conductor's orphan-trustee pass (see module docstring).
 
     :param host: this conductor.
     :param ring: the tracking ring (shared with the ``ClusterEngine``).
     :param conf: the configuration (``[trust] orphan_*``).
     """
+
+    what = 'Orphan trustee pass'
 
     def __init__(self, host: str, ring: Any, *, conf: Any = None) -> None:
         self.host = host
@@ -78,40 +79,15 @@ class TrusteeReaper:
         #: Ids of the spare users this conductor deleted.
         self.reaped_spares: list[str] = []
         self.passes = 0
-        self._failing: str | None = None
 
-    def run(self) -> None:
-        """One pass (never raises)."""
-        if not trust.trusts_enabled() or db_watch.WATCH.down:
-            return
-        try:
-            self._run()
-        except (ks_exc.ClientException, exception.MagnumLikeException) as error:
-            self._keystone_failed(error)
-        except Exception as error:
-            if not db_watch.WATCH.failed(error, 'orphan trustee pass'):
-                LOG.exception('Orphan trustee pass of %s failed; retried in %.0f s',
-                              self.host, self.conf.trust.orphan_reap_interval)
-
-    def _keystone_failed(self, error: Exception) -> None:
-        if self._failing is None:
-            LOG.warning('Orphan trustee pass of %s: Keystone unavailable or refusing (%s); '
-                        'retried every %.0f s', self.host, error,
-                        self.conf.trust.orphan_reap_interval)
-        else:
-            LOG.debug('Orphan trustee pass of %s failed again: %s', self.host, error)
-        self._failing = str(error)
-
-    def _keystone_back(self) -> None:
-        if self._failing is not None:
-            LOG.info('Orphan trustee pass of %s: Keystone answers again', self.host)
-            self._failing = None
+    def interval(self) -> float:
+        return self.conf.trust.orphan_reap_interval
 
     def _run(self) -> None:
         self.passes += 1
         users = trustees.list_domain_users()
         found = [t for t in map(trustees.parse, users) if t is not None]
-        self._keystone_back()
+        self.keystone_back()
         self.ring.refresh()
         mine = [t for t in found if self.ring.owns(t.cluster_uuid)]
         present = db.get_existing_cluster_uuids([t.cluster_uuid for t in mine])

@@ -28,13 +28,12 @@ from typing import Any
 from keystoneauth1 import exceptions as ks_exc
 from oslo_log import log as logging
 
-from magnum_like.common import exception
 from magnum_like.conductor import db_watch
+from magnum_like.conductor import keystone_pass
 from magnum_like import conf as ml_conf
 from magnum_like.db import api as db
 from magnum_like.pki import keystone
 from magnum_like.pki import spares
-from magnum_like.pki import trust
 
 LOG = logging.getLogger(__name__)
 
@@ -46,13 +45,15 @@ MAX_PER_PASS = 20
 MAX_ROWS = 1000
 
 
-class SpareRefiller:
+class SpareRefiller(keystone_pass.KeystonePass):
     """One conductor's refill pass (see module docstring).
 
     :param host: this conductor.
     :param ring: the tracking ring (shared with the ``ClusterEngine``).
     :param conf: the configuration (``[trust] trustee_spares``).
     """
+
+    what = 'Spare trustee pass'
 
     def __init__(self, host: str, ring: Any, *, conf: Any = None) -> None:
         self.host = host
@@ -62,34 +63,9 @@ class SpareRefiller:
         #: Users made and deleted by this conductor (counts, for tests and logs).
         self.made = 0
         self.deleted = 0
-        self._failing: str | None = None
 
-    def run(self) -> None:
-        """One pass (never raises)."""
-        if not trust.trusts_enabled() or db_watch.WATCH.down:
-            return
-        try:
-            self._run()
-        except (ks_exc.ClientException, exception.MagnumLikeException) as error:
-            self._keystone_failed(error)
-        except Exception as error:
-            if not db_watch.WATCH.failed(error, 'spare trustee pass'):
-                LOG.exception('Spare trustee pass of %s failed; retried in %.0f s',
-                              self.host, self.conf.trust.spare_refill_interval)
-
-    def _keystone_failed(self, error: Exception) -> None:
-        if self._failing is None:
-            LOG.warning('Spare trustee pass of %s: Keystone unavailable or refusing (%s); '
-                        'retried every %.0f s', self.host, error,
-                        self.conf.trust.spare_refill_interval)
-        else:
-            LOG.debug('Spare trustee pass of %s failed again: %s', self.host, error)
-        self._failing = str(error)
-
-    def _keystone_back(self) -> None:
-        if self._failing is not None:
-            LOG.info('Spare trustee pass of %s: Keystone answers again', self.host)
-            self._failing = None
+    def interval(self) -> float:
+        return self.conf.trust.spare_refill_interval
 
     def _run(self) -> None:
         self.ring.refresh()
@@ -115,7 +91,7 @@ class SpareRefiller:
                 user_id = spares.create_spare(client, domain)
             except (ks_exc.ConnectionError, ks_exc.HttpServerError):
                 raise  # Keystone is away: the rest waits for the next pass too
-            self._keystone_back()
+            self.keystone_back()
             self.made += 1
             LOG.debug('Spare trustee user %s made by %s', user_id, self.host)
 
@@ -123,7 +99,7 @@ class SpareRefiller:
         if not db.delete_trustee_spare(row.id):
             return  # claimed by an API meanwhile: its user is the API's now
         if spares.delete_user(client, row.user_id):
-            self._keystone_back()
+            self.keystone_back()
             self.deleted += 1
             LOG.info('Spare trustee user %s (domain %s) deleted by %s: above [trust] '
                      'trustee_spares or outside the trustee domain', row.user_id,
