@@ -14,12 +14,16 @@ What one request costs the cloud:
   Neutron are reused from request to request;
 * each look-up once per request (a flavor named twice is fetched once);
 * independent look-ups at the same time (:func:`gather`, a futurist pool);
-* images and flavors remembered for ``[api] cloud_cache_ttl`` seconds
-  (:data:`CACHE`): an image per project (image visibility is per project:
-  private, shared, community), a public flavor fetched by id for every project
-  (every project sees it), any other flavor per project (flavor access is per
-  project; a name may mean another flavor elsewhere). Misses, keypairs (a
-  user's own), networks and subnets are always asked.
+* what was found remembered for ``[api] cloud_cache_ttl`` seconds
+  (:data:`CACHE`), keyed by who may see it: an image, a network and a subnet per
+  project (their visibility is per project: private, shared, community images;
+  a project's own, shared and external networks), a public flavor fetched by id
+  for every project (every project sees it), any other flavor per project
+  (flavor access is per project; a name may mean another flavor elsewhere), a
+  keypair per user (a keypair is its user's own). Misses are always asked
+  again. The conductors resolve the external network's id for a stack without
+  the cache (``remember=False``): a network made again under the same name is
+  seen at once there.
 """
 from __future__ import annotations
 
@@ -193,11 +197,15 @@ class OpenStackCloudResources:
     """``CloudResources`` over Glance, Nova and Neutron REST calls.
 
     :param context: the request context whose credentials the calls use.
+    :param remember: use :data:`CACHE` (the API's checks); False asks the cloud
+        every time.
     """
 
-    def __init__(self, context=None):
+    def __init__(self, context=None, *, remember: bool = True):
         self._context = context
         self._project = getattr(context, 'project_id', None)
+        self._user = getattr(context, 'user_id', None)
+        self._remember = remember
         self._lock = threading.Lock()
         self._adapters: dict = {}
         self._sessions: dict = {}
@@ -271,13 +279,18 @@ class OpenStackCloudResources:
     def get_image(self, ident: str) -> dict:
         return self._once(('image', ident), lambda: self._cached_image(ident))
 
+    def _remembered(self, key: tuple, fetch: Callable[[], dict]) -> dict:
+        """``fetch()``'s answer, from :data:`CACHE` under ``key`` while it is fresh."""
+        found = CACHE.get(key) if self._remember else None
+        if found is None:
+            found = fetch()
+            if self._remember:
+                CACHE.put(key, found, CONF.api.cloud_cache_ttl)
+        return found
+
     def _cached_image(self, ident: str) -> dict:
-        key = ('image', self._project, ident)
-        image = CACHE.get(key)
-        if image is None:
-            image = self._fetch_image(ident)
-            CACHE.put(key, image, CONF.api.cloud_cache_ttl)
-        return image
+        return self._remembered(('image', self._project, ident),
+                                lambda: self._fetch_image(ident))
 
     def _fetch_image(self, ident: str) -> dict:
         image = None
@@ -295,11 +308,12 @@ class OpenStackCloudResources:
 
     def _cached_flavor(self, ident: str) -> dict:
         mine, everyone = ('flavor', self._project, ident), ('flavor', None, ident)
-        flavor = CACHE.get(mine) or CACHE.get(everyone)
+        flavor = (CACHE.get(mine) or CACHE.get(everyone)) if self._remember else None
         if flavor is None:
             flavor = self._fetch_flavor(ident)
             public = flavor.get('os-flavor-access:is_public', True) and flavor.get('id') == ident
-            CACHE.put(everyone if public else mine, flavor, CONF.api.cloud_cache_ttl)
+            if self._remember:
+                CACHE.put(everyone if public else mine, flavor, CONF.api.cloud_cache_ttl)
         return flavor
 
     def _fetch_flavor(self, ident: str) -> dict:
@@ -313,7 +327,8 @@ class OpenStackCloudResources:
         return flavor
 
     def get_keypair(self, name: str) -> dict:
-        return self._once(('keypair', name), lambda: self._fetch_keypair(name))
+        return self._once(('keypair', name), lambda: self._remembered(
+            ('keypair', self._user, name), lambda: self._fetch_keypair(name)))
 
     def _fetch_keypair(self, name: str) -> dict:
         found = self._get('nova_client', '/os-keypairs/%s' % name)
@@ -322,8 +337,9 @@ class OpenStackCloudResources:
         return found.get('keypair', found)
 
     def get_network(self, ident: str, *, external: bool = False) -> dict:
-        return self._once(('network', ident, external),
-                          lambda: self._fetch_network(ident, external))
+        return self._once(('network', ident, external), lambda: self._remembered(
+            ('network', self._project, ident, external),
+            lambda: self._fetch_network(ident, external)))
 
     def _fetch_network(self, ident: str, external: bool) -> dict:
         network = None
@@ -344,7 +360,8 @@ class OpenStackCloudResources:
         return network
 
     def get_subnet(self, ident: str) -> dict:
-        return self._once(('subnet', ident), lambda: self._fetch_subnet(ident))
+        return self._once(('subnet', ident), lambda: self._remembered(
+            ('subnet', self._project, ident), lambda: self._fetch_subnet(ident)))
 
     def _fetch_subnet(self, ident: str) -> dict:
         subnet = None
@@ -373,9 +390,10 @@ class OpenStackCloudResources:
             raise exception.ServiceUnavailable(service='Keystone', reason=str(e))
 
 
-def get_cloud_resources(context=None) -> CloudResources:
-    """The ``CloudResources`` implementation for this request."""
-    return OpenStackCloudResources(context)
+def get_cloud_resources(context=None, *, remember: bool = True) -> CloudResources:
+    """The ``CloudResources`` implementation for this request (``remember``: see
+    :class:`OpenStackCloudResources`)."""
+    return OpenStackCloudResources(context, remember=remember)
 
 
 def external_network_id(context, ident: str | None) -> str | None:
@@ -387,7 +405,8 @@ def external_network_id(context, ident: str | None) -> str | None:
     if not ident or uuidutils.is_uuid_like(ident):
         return ident
     try:
-        return get_cloud_resources(context).get_network(ident, external=True)['id']
+        return get_cloud_resources(context, remember=False).get_network(
+            ident, external=True)['id']
     except (exception.MagnumLikeException, KeyError) as error:
         LOG.warning('External network %s: its id could not be looked up (%s); the '
                     'name is passed on', ident, error)

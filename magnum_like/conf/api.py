@@ -25,11 +25,11 @@ opts = [
                     'threads. Also how long an idle keep-alive connection is kept.'),
     cfg.IntOpt('cloud_cache_ttl', default=30, min=0, max=3600,
                help='Seconds the API remembers what it looked up in the cloud to check a '
-                    'template, cluster or node group create (image metadata per project; '
-                    'flavors: a public flavor by id for every project, anything else per '
-                    'project). Keypairs, networks, subnets and misses are never remembered. '
-                    'A flavor or image changed or deleted in the cloud may still be accepted '
-                    'for this long. 0 disables the cache.'),
+                    'template, cluster or node group create (images, networks and subnets '
+                    'per project; flavors: a public flavor by id for every project, anything '
+                    'else per project; keypairs per user). Misses are never remembered. '
+                    'A flavor, image, network, subnet or keypair changed or deleted in the '
+                    'cloud may still be accepted for this long. 0 disables the cache.'),
     cfg.BoolOpt('enabled_ssl', default=False, help='Serve HTTPS.'),
     cfg.StrOpt('ssl_cert_file', help='Certificate file for HTTPS.'),
     cfg.StrOpt('ssl_key_file', help='Private key file for HTTPS.'),

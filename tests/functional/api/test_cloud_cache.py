@@ -2,9 +2,10 @@
 
 Against the simulator over HTTP, counting the requests it serves per service:
 a second request within ``[api] cloud_cache_ttl`` is answered from the cache,
-an expired entry is asked again (the cache's clock is the test's), images are
-remembered per project, public flavors by id for every project, and 0 turns
-the cache off. Each look-up is made once per request, and independent ones run
+an expired entry is asked again (the cache's clock is the test's), images and
+networks are remembered per project, public flavors by id for every project,
+keypairs per user, the conductors' external-network id is asked every time,
+and 0 turns the cache off. Each look-up is made once per request, and independent ones run
 at the same time.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ import types
 import pytest
 
 from magnum_like.api.validation import cluster_template as rules
+from magnum_like.cloudsim import store as store_mod
 from magnum_like.common import cloud as cloud_mod
 from magnum_like.common import exception
 from tests.fixtures import api as api_fixture
@@ -76,8 +78,50 @@ def test_a_second_request_is_answered_from_the_cache(sim):
     assert first['image'] >= 1 and first['compute'] == 2 and first['network'] >= 1
     before = counts(sim)
     assert check('p1')['cluster_distro'] == 'fedora-atomic'
-    # image and flavor from the cache; networks are always asked
-    assert asked(sim, before) == {'image': 0, 'compute': 0, 'network': first['network']}
+    # image, flavors and the external network from the cache
+    assert asked(sim, before) == {'image': 0, 'compute': 0, 'network': 0}
+
+
+def test_networks_and_subnets_are_remembered_per_project(sim):
+    CONF.set_override('cloud_cache_ttl', 30, group='api')
+    values = dict(TEMPLATE, fixed_network='private', fixed_subnet='private-subnet')
+    check('p1', values)
+    before = counts(sim)
+    check('p1', values)
+    assert asked(sim, before)['network'] == 0
+    check('p2', values)   # another project may see other networks under these names
+    assert asked(sim, before)['network'] >= 3
+
+
+def test_keypairs_are_remembered_per_user_and_misses_asked_again(sim):
+    CONF.set_override('cloud_cache_ttl', 30, group='api')
+    with sim.store.lock:
+        keypair = sim.store.new_keypair('cached-key', None, user_id='admin')
+        sim.store.keypairs[store_mod.keypair_key('admin', 'cached-key')] = keypair
+
+    def lookup(user: str, name: str) -> dict:
+        context = types.SimpleNamespace(project_id='p1', user_id=user, auth_plugin=None)
+        return cloud_mod.get_cloud_resources(context).get_keypair(name)
+
+    assert lookup('u1', 'cached-key')['name'] == 'cached-key'
+    before = counts(sim)
+    assert lookup('u1', 'cached-key')['name'] == 'cached-key'
+    assert asked(sim, before)['compute'] == 0
+    lookup('u2', 'cached-key')   # another user's keypair of that name is another one
+    assert asked(sim, before)['compute'] == 1
+    for _ in range(2):
+        with pytest.raises(exception.KeyPairNotFound):
+            lookup('u1', 'no-such-key')
+    assert asked(sim, before)['compute'] == 3
+
+
+def test_the_conductors_external_network_id_is_asked_every_time(sim):
+    CONF.set_override('cloud_cache_ttl', 30, group='api')
+    context = types.SimpleNamespace(project_id='p1', auth_plugin=None)
+    first = cloud_mod.external_network_id(context, 'public')
+    before = counts(sim)
+    assert cloud_mod.external_network_id(context, 'public') == first
+    assert asked(sim, before)['network'] >= 1
 
 
 def test_an_entry_expires_after_the_ttl(sim):
