@@ -22,6 +22,7 @@ import logging
 import shutil
 import tempfile
 
+from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1.identity import v3
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
@@ -247,7 +248,25 @@ def trust_config(keystone, pki_config, monkeypatch):
             conf.set_override(name, value, group=group)
     monkeypatch.setattr(trust, 'CONF', conf)
     monkeypatch.setattr(keystone_clients, 'CONF', conf)
-    return dict(keystone.info, conf=conf)
+    yield dict(keystone.info, conf=conf)
+    # Nothing a test made in the trustee domain is left for the next test's passes
+    # (each test has its own database, so those users would have no row).
+    admin = ks_client.Client(session=keystone.admin_session())
+    for user in admin.users.list(domain=keystone.info['domain']):
+        if user.id != keystone.info['domain_admin']:
+            try:
+                admin.users.delete(user.id)
+            except ks_exc.NotFound:
+                pass
+
+
+def gone(admin, user_id) -> bool:
+    """Whether Keystone no longer has the user."""
+    try:
+        admin.users.get(user_id)
+    except ks_exc.NotFound:
+        return True
+    return False
 
 
 def owner_context(keystone, info):

@@ -29,11 +29,7 @@ GRACE = 2.0
 def reaper_config(trust_config, admin):
     conf = trust_config['conf']
     conf.set_override('orphan_grace_period', GRACE, group='trust')
-    yield trust_config
-    # Nothing of a test is left for the next one's reaper (each test has its own database).
-    for user in admin.users.list(domain=trust_config['domain']):
-        if user.id != trust_config['domain_admin']:
-            admin.users.delete(user.id)
+    return trust_config
 
 
 def _reaper(info, host='reaper-a'):
@@ -50,14 +46,6 @@ def _poll(reaper, done, *, timeout=30.0, what='the reaper'):
             return
         time.sleep(0.2)
     raise AssertionError('timed out waiting for %s' % what)
-
-
-def _gone(admin, user_id):
-    try:
-        admin.users.get(user_id)
-    except ks_exc.NotFound:
-        return True
-    return False
 
 
 def _died_before_the_row(keystone, info):
@@ -78,11 +66,11 @@ def test_an_orphan_trustee_and_its_trust_go_after_the_grace_period(
 
     reaper = _reaper(info)
     reaper.run()  # within the grace period: kept
-    assert not _gone(admin, user.id) and reaper.reaped == []
+    assert not helpers.gone(admin, user.id) and reaper.reaped == []
 
     _poll(reaper, lambda: reaper.reaped, what='the orphan to be reaped')
     assert reaper.reaped == [(user.id, cluster_uuid)]
-    assert _gone(admin, user.id)
+    assert helpers.gone(admin, user.id)
     with pytest.raises(ks_exc.NotFound):
         admin.trusts.get(made['trust_id'])
     said = [line for line in log_lines if line.startswith('Deleted trustee user')]
@@ -155,10 +143,10 @@ def test_a_trustee_without_creation_time_waits_from_first_sight(
                              description='Trustee of cluster %s' % cluster_uuid)
     reaper = _reaper(info)
     reaper.run()
-    assert set(reaper.first_seen) == {old.id} and not _gone(admin, old.id)
+    assert set(reaper.first_seen) == {old.id} and not helpers.gone(admin, old.id)
     assert any('no recorded creation time' in line and old.id in line for line in log_lines)
     _poll(reaper, lambda: reaper.reaped, what='the old orphan to be reaped')
-    assert reaper.reaped == [(old.id, cluster_uuid)] and _gone(admin, old.id)
+    assert reaper.reaped == [(old.id, cluster_uuid)] and helpers.gone(admin, old.id)
     assert reaper.first_seen == {}
 
 
@@ -221,7 +209,7 @@ def test_a_discard_that_found_keystone_down_is_finished_by_the_reaper(
     conf.set_override('auth_url', 'http://127.0.0.1:%d/v3' % closed, group='keystone_auth')
     trust.discard(cluster_uuid, made)  # best effort: logged, nothing deleted
     conf.set_override('auth_url', keystone.url, group='keystone_auth')
-    assert admin.trusts.get(made['trust_id']) and not _gone(admin, made['trustee_user_id'])
+    assert admin.trusts.get(made['trust_id']) and not helpers.gone(admin, made['trustee_user_id'])
 
     reaper = _reaper(info)
     _poll(reaper, lambda: reaper.reaped, what='the orphan to be reaped')

@@ -12,7 +12,6 @@ import threading
 import time
 import uuid as uuidlib
 
-from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 import pytest
@@ -36,10 +35,7 @@ def spare_config(trust_config, admin):
     conf = trust_config['conf']
     conf.set_override('orphan_grace_period', GRACE, group='trust')
     conf.set_override('trustee_spares', 3, group='trust')
-    yield trust_config
-    for user in admin.users.list(domain=trust_config['domain']):
-        if user.id != trust_config['domain_admin']:
-            admin.users.delete(user.id)
+    return trust_config
 
 
 def _refiller(info, host='spares-a'):
@@ -62,14 +58,6 @@ def _fill(info, count):
     refiller.run()
     assert len(_row_ids()) == count
     return refiller
-
-
-def _gone(admin, user_id):
-    try:
-        admin.users.get(user_id)
-    except ks_exc.NotFound:
-        return True
-    return False
 
 
 def _accept(keystone, info):
@@ -145,7 +133,7 @@ def test_a_refused_trust_deletes_the_spare(keystone, admin, spare_config):
     with pytest.raises(exception.TrustRefused):
         trust.create_for_request(helpers.owner_context(keystone, info), str(uuidlib.uuid4()),
                                  info['project'], info['demo'])
-    assert _gone(admin, spare) and _row_ids() == set()
+    assert helpers.gone(admin, spare) and _row_ids() == set()
     assert [u.name for u in admin.users.list(domain=info['domain'])] == ['trustee-admin']
 
 
@@ -170,7 +158,7 @@ def test_spares_of_another_domain_are_deleted(keystone, admin, spare_config):
         connection.exec_driver_sql("UPDATE trustee_spares SET domain_id = 'elsewhere'")
     refiller = _refiller(info)
     refiller.run()
-    assert _gone(admin, old) and old not in _row_ids() and len(_row_ids()) == 1
+    assert helpers.gone(admin, old) and old not in _row_ids() and len(_row_ids()) == 1
 
 
 def test_only_the_ring_owner_refills(keystone, admin, spare_config):
@@ -227,13 +215,13 @@ def test_a_spare_without_row_is_reaped_after_the_grace(keystone, admin, spare_co
     reaper = trustee_reaper.TrusteeReaper(host, ring_mod.Ring(host, info['conf']),
                                           conf=info['conf'])
     reaper.run()  # within the grace period: kept
-    assert lost in reaper.spare_first_seen and not _gone(admin, lost)
+    assert lost in reaper.spare_first_seen and not helpers.gone(admin, lost)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not reaper.reaped_spares:
         reaper.run()
         time.sleep(0.2)
-    assert reaper.reaped_spares == [lost] and _gone(admin, lost)
-    assert not _gone(admin, kept) and _row_ids() == {kept}  # a spare with a row: never
+    assert reaper.reaped_spares == [lost] and helpers.gone(admin, lost)
+    assert not helpers.gone(admin, kept) and _row_ids() == {kept}  # a spare with a row: never
     assert reaper.reaped == []
     assert any(line.startswith('Deleted spare trustee user %s' % lost) for line in log_lines)
 
