@@ -27,6 +27,7 @@ What one request costs the cloud:
 """
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -50,6 +51,8 @@ LOG = logging.getLogger(__name__)
 #: Look-ups of one request run at the same time in a pool of this many threads
 #: (per process; shared by the request threads).
 LOOKUP_THREADS = 8
+#: What :class:`OpenStackCloudResources` looks up (``get_<kind>``).
+_KINDS = ('image', 'flavor', 'keypair', 'network', 'subnet')
 #: Entries :data:`CACHE` holds at most (the oldest go first).
 CACHE_SIZE = 2000
 
@@ -147,21 +150,41 @@ def pool() -> futurist.ThreadPoolExecutor:
     return _PROCESS.pool()
 
 
+def _remembered_answer(function: Callable, args: tuple) -> Any:
+    """What :data:`CACHE` already holds for ``function(*args)`` (a look-up of
+    :class:`OpenStackCloudResources`, possibly a ``functools.partial`` of one), or None."""
+    kwargs: dict = {}
+    if isinstance(function, functools.partial):
+        args, kwargs, function = function.args + tuple(args), function.keywords, function.func
+    owner = getattr(function, '__self__', None)
+    if not isinstance(owner, OpenStackCloudResources):
+        return None
+    return owner.remembered(function.__name__, tuple(args), kwargs)
+
+
 def gather(calls: list[tuple[Callable, tuple]]) -> list:
     """Run independent look-ups ``[(function, args), ...]`` at the same time.
+
+    Look-ups :data:`CACHE` answers are answered at once, without the pool; a
+    single remaining one runs in the caller's thread.
 
     :returns: their results, in order.
     :raises: the exception of the first call (in order) that failed, once all ended.
     """
-    if len(calls) <= 1:
-        return [function(*args) for function, args in calls]
-    futures = [_PROCESS.pool().submit(function, *args) for function, args in calls]
-    waiters.wait_for_all(futures)
-    for future in futures:
-        error = future.exception()
+    results = [_remembered_answer(function, args) for function, args in calls]
+    pending = [i for i, found in enumerate(results) if found is None]
+    if len(pending) <= 1:
+        for i in pending:
+            results[i] = calls[i][0](*calls[i][1])
+        return results
+    futures = {i: _PROCESS.pool().submit(calls[i][0], *calls[i][1]) for i in pending}
+    waiters.wait_for_all(list(futures.values()))
+    for i in pending:
+        error = futures[i].exception()
         if error is not None:
             raise error
-    return [future.result() for future in futures]
+        results[i] = futures[i].result()
+    return results
 
 
 class CloudResources(Protocol):
@@ -276,21 +299,47 @@ class OpenStackCloudResources:
             raise exception.ConflictMultipleResources(resource=resource, name=name)
         return matches[0] if matches else None
 
-    def get_image(self, ident: str) -> dict:
-        return self._once(('image', ident), lambda: self._cached_image(ident))
+    def _keys(self, kind: str, ident: str, external: bool = False) -> tuple:
+        """Where :data:`CACHE` keeps a look-up's answer: by who may see it (module docstring)."""
+        if kind == 'flavor':
+            return (('flavor', self._project, ident), ('flavor', None, ident))
+        if kind == 'keypair':
+            return (('keypair', self._user, ident),)
+        if kind == 'network':
+            return (('network', self._project, ident, external),)
+        return ((kind, self._project, ident),)
 
-    def _remembered(self, key: tuple, fetch: Callable[[], dict]) -> dict:
-        """``fetch()``'s answer, from :data:`CACHE` under ``key`` while it is fresh."""
-        found = CACHE.get(key) if self._remember else None
+    def remembered(self, method: str, args: tuple, kwargs: dict) -> dict | None:
+        """The answer :data:`CACHE` holds for ``self.<method>(*args, **kwargs)``, or
+        None (not remembered, or not a look-up). Asks no one: :func:`gather`
+        answers such calls at once instead of handing them to its pool."""
+        kind = method[4:] if method.startswith('get_') else None
+        if not self._remember or kind not in _KINDS or len(args) != 1:
+            return None
+        for key in self._keys(kind, args[0], bool(kwargs.get('external'))):
+            found = CACHE.get(key)
+            if found is not None:
+                return found
+        return None
+
+    def _remembered(self, kind: str, ident: str, fetch: Callable[[], dict], *,
+                    external: bool = False) -> dict:
+        """``fetch()``'s answer, from :data:`CACHE` while it is fresh."""
+        found = self.remembered('get_' + kind, (ident,), {'external': external})
         if found is None:
             found = fetch()
             if self._remember:
-                CACHE.put(key, found, CONF.api.cloud_cache_ttl)
+                keys = self._keys(kind, ident, external)
+                if kind == 'flavor':   # a public flavor named by id: the same for everyone
+                    public = (found.get('os-flavor-access:is_public', True)
+                              and found.get('id') == ident)
+                    keys = keys[1:] if public else keys[:1]
+                CACHE.put(keys[0], found, CONF.api.cloud_cache_ttl)
         return found
 
-    def _cached_image(self, ident: str) -> dict:
-        return self._remembered(('image', self._project, ident),
-                                lambda: self._fetch_image(ident))
+    def get_image(self, ident: str) -> dict:
+        return self._once(('image', ident), lambda: self._remembered(
+            'image', ident, lambda: self._fetch_image(ident)))
 
     def _fetch_image(self, ident: str) -> dict:
         image = None
@@ -304,17 +353,8 @@ class OpenStackCloudResources:
         return image
 
     def get_flavor(self, ident: str) -> dict:
-        return self._once(('flavor', ident), lambda: self._cached_flavor(ident))
-
-    def _cached_flavor(self, ident: str) -> dict:
-        mine, everyone = ('flavor', self._project, ident), ('flavor', None, ident)
-        flavor = (CACHE.get(mine) or CACHE.get(everyone)) if self._remember else None
-        if flavor is None:
-            flavor = self._fetch_flavor(ident)
-            public = flavor.get('os-flavor-access:is_public', True) and flavor.get('id') == ident
-            if self._remember:
-                CACHE.put(everyone if public else mine, flavor, CONF.api.cloud_cache_ttl)
-        return flavor
+        return self._once(('flavor', ident), lambda: self._remembered(
+            'flavor', ident, lambda: self._fetch_flavor(ident)))
 
     def _fetch_flavor(self, ident: str) -> dict:
         found = self._get('nova_client', '/flavors/%s' % ident)
@@ -328,7 +368,7 @@ class OpenStackCloudResources:
 
     def get_keypair(self, name: str) -> dict:
         return self._once(('keypair', name), lambda: self._remembered(
-            ('keypair', self._user, name), lambda: self._fetch_keypair(name)))
+            'keypair', name, lambda: self._fetch_keypair(name)))
 
     def _fetch_keypair(self, name: str) -> dict:
         found = self._get('nova_client', '/os-keypairs/%s' % name)
@@ -338,8 +378,7 @@ class OpenStackCloudResources:
 
     def get_network(self, ident: str, *, external: bool = False) -> dict:
         return self._once(('network', ident, external), lambda: self._remembered(
-            ('network', self._project, ident, external),
-            lambda: self._fetch_network(ident, external)))
+            'network', ident, lambda: self._fetch_network(ident, external), external=external))
 
     def _fetch_network(self, ident: str, external: bool) -> dict:
         network = None
@@ -361,7 +400,7 @@ class OpenStackCloudResources:
 
     def get_subnet(self, ident: str) -> dict:
         return self._once(('subnet', ident), lambda: self._remembered(
-            ('subnet', self._project, ident), lambda: self._fetch_subnet(ident)))
+            'subnet', ident, lambda: self._fetch_subnet(ident)))
 
     def _fetch_subnet(self, ident: str) -> dict:
         subnet = None

@@ -197,3 +197,18 @@ def test_the_cache_is_bounded():
         clock.now += 1
         cache.put(i, i, 10)
     assert len(cache) == 3 and cache.get(0) is None and cache.get(4) == 4
+
+
+def test_remembered_look_ups_are_answered_without_the_pool(sim, monkeypatch):
+    CONF.set_override('cloud_cache_ttl', 30, group='api')
+    check('p1')
+    submitted = []
+    pool = cloud_mod.pool()
+    real_submit = pool.submit
+    monkeypatch.setattr(pool, 'submit', lambda *a, **k: submitted.append(a) or real_submit(*a, **k))
+    before = counts(sim)
+    assert check('p1')['cluster_distro'] == 'fedora-atomic'
+    assert submitted == [] and asked(sim, before) == {'image': 0, 'compute': 0, 'network': 0}
+    # a miss among hits still goes to the cloud (alone: in the caller's thread)
+    check('p1', dict(TEMPLATE, fixed_network='private'))
+    assert submitted == [] and asked(sim, before)['network'] == 1
