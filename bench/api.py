@@ -286,15 +286,19 @@ def main() -> None:
                         metavar='4..31',
                         help="with --keystone: Keystone's bcrypt cost for new users' "
                              "passwords (default 4, the tests'; Keystone's own default is 12)")
+    parser.add_argument('--no-keystone-cache', dest='keystone_cache', action='store_false',
+                        help="with --keystone: Keystone without its own cache (by default it "
+                             "caches in the bench's memcached, as its install guides set it up)")
     args = parser.parse_args()
     if args.keystone and args.magnum:
         import api_magnum  # bench/ is sys.path[0] when run as a script
         api_magnum.main(args.seconds, args.magnum_server,
-                        args.magnum_venv or api_magnum.VENV)
+                        args.magnum_venv or api_magnum.VENV, args.keystone_cache)
         return
     if args.keystone:
         import api_keystone  # bench/ is sys.path[0] when run as a script
-        api_keystone.main(args.seconds, args.trustee_spares, args.keystone_hash_rounds)
+        api_keystone.main(args.seconds, args.trustee_spares, args.keystone_hash_rounds,
+                          args.keystone_cache)
         return
     print('magnum-like API bench: cheroot (%d threads), noauth, cloud-resource checks OFF; '
           'INFO logging off; %.1f s per figure; client: one process per connection '

@@ -2,10 +2,12 @@
 
 Started here, all on loopback and torn down afterwards:
 
+* a private ``memcached`` on a free port, keystonemiddleware's token cache
+  (``[keystone_authtoken] memcached_servers``) and, as Keystone's install
+  guides configure it, Keystone's own cache (``[cache] backend =
+  oslo_cache.memcache_pool``; ``--no-keystone-cache`` leaves Keystone without);
 * Keystone (``magnum_like.devcloud.keystone``, the tests' fixture) with a
   service user ``magnum`` and two projects, each with a member user;
-* a private ``memcached`` on a free port, keystonemiddleware's token cache
-  (``[keystone_authtoken] memcached_servers``);
 * ``magnum-like-cloudsim`` as Glance, Nova and Neutron (zero delay), asking
   Keystone who a token belongs to;
 * a MariaDB database and a RabbitMQ vhost of their own (cluster creates are
@@ -95,6 +97,8 @@ class Stack:
         self.spares_line = ''
         #: Keystone's ``[identity] password_hash_rounds``.
         self.hash_rounds = 4
+        #: Keystone caches in the bench's memcached (``[cache]``).
+        self.keystone_cache = True
 
     # -- services --------------------------------------------------------------------
     def start(self) -> None:
@@ -105,14 +109,16 @@ class Stack:
         self.db_url = database.provision_database('mysql')
         # Keystone on MariaDB, as deployed (cluster creates make trustee users at once).
         self.keystone_db_url = database.provision_database('mysql')
-        self.keystone = devcloud_keystone.KeystoneServer(
-            os.path.join(self.tmp, 'keystone'), admin_password='admin-secret',
-            db_url=self.keystone_db_url, password_hash_rounds=self.hash_rounds).start()
-        self._identities()
         self.memcached_port = _free_port()
         self.procs.append(subprocess.Popen(
             ['memcached', '-l', '127.0.0.1', '-p', str(self.memcached_port), '-U', '0',
              '-u', 'root', '-m', '64'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        self.keystone = devcloud_keystone.KeystoneServer(
+            os.path.join(self.tmp, 'keystone'), admin_password='admin-secret',
+            db_url=self.keystone_db_url, password_hash_rounds=self.hash_rounds,
+            cache_servers=(('127.0.0.1:%d' % self.memcached_port,)
+                           if self.keystone_cache else ())).start()
+        self._identities()
         sim = subprocess.Popen(
             [os.path.join(BIN, 'magnum-like-cloudsim'), '--port', '0',
              '--keystone-url', self.keystone.url],
@@ -390,11 +396,13 @@ def _with_headers(op, headers: dict):
     return wrapped
 
 
-def main(seconds: float, trustee_spares: int | None = None, hash_rounds: int = 4) -> None:
+def main(seconds: float, trustee_spares: int | None = None, hash_rounds: int = 4,
+         keystone_cache: bool = True) -> None:
     from magnum_like.conf import api as api_conf  # noqa: F401 - the default below
     from magnum_like.conf import trust as trust_conf
     stack = Stack()
     stack.hash_rounds = hash_rounds
+    stack.keystone_cache = keystone_cache
     spares = trustee_spares
     if spares is None:
         spares = next(o.default for o in trust_conf.opts if o.name == 'trustee_spares')
@@ -437,6 +445,7 @@ def main(seconds: float, trustee_spares: int | None = None, hash_rounds: int = 4
         print()
         print('ks/bare = requests/s with Keystone and checks on relative to the bare app '
               '(same binary, database and run). [trust] trustee_spares = %d; Keystone '
-              'password_hash_rounds = %d.' % (spares, hash_rounds))
+              'password_hash_rounds = %d, Keystone cache %s.'
+              % (spares, hash_rounds, 'in memcached' if keystone_cache else 'off'))
     finally:
         stack.stop()

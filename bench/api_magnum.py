@@ -361,7 +361,8 @@ def _probe(name: str, url: str, template: str, token: str) -> None:
         raise RuntimeError('%s answered %d: %s' % (name, probe.status_code, probe.text[:500]))
 
 
-def main(seconds: float, server: str = 'wsgi', venv: str = VENV) -> None:
+def main(seconds: float, server: str = 'wsgi', venv: str = VENV,
+         keystone_cache: bool = True) -> None:
     """Measure both services (``server``: how Magnum's API is served, one of :data:`SERVERS`)."""
     if server not in SERVERS:
         raise ValueError('--magnum-server must be one of %s' % ', '.join(SERVERS))
@@ -373,6 +374,7 @@ def main(seconds: float, server: str = 'wsgi', venv: str = VENV) -> None:
     from magnum_like.conf import trust as trust_conf
     spares = next(o.default for o in trust_conf.opts if o.name == 'trustee_spares')
     stack = api_keystone.Stack()
+    stack.keystone_cache = keystone_cache
     magnum = MagnumService(stack, venv)
     try:
         stack.start()
@@ -395,11 +397,12 @@ def main(seconds: float, server: str = 'wsgi', venv: str = VENV) -> None:
                 'console': 'Magnum\'s magnum-api console script (werkzeug, a process per '
                            'request, at most %d at once)' % (os.cpu_count() or 1)})[server]
         print('magnum_like vs OpenStack Magnum %s (+%s %s), both behind keystonemiddleware '
-              '(one Keystone, one memcached token cache, same tokens), cloud checks against '
+              '(one Keystone%s, one memcached token cache, same tokens), cloud checks against '
               'the same magnum-like-cloudsim, MariaDB; magnum-like-api with %d workers x %d '
               'threads; %s, one magnum-conductor; %.1f s per figure; client: one process '
-              'per connection.' % (MAGNUM_VERSION, DRIVER_PACKAGE, DRIVER_VERSION, workers,
-                                   threads, how, seconds))
+              'per connection.' % (MAGNUM_VERSION, DRIVER_PACKAGE, DRIVER_VERSION,
+                                   ' caching in memcached' if keystone_cache else
+                                   ' without a cache', workers, threads, how, seconds))
         header = '%-32s %4s | %9s %8s | %9s %8s | %8s %6s' % (
             'call', 'conc', 'ours r/s', 'p50 ms', 'Magnum', 'p50 ms', 'ours/Mg', 'errors')
         print()
