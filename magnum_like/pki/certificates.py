@@ -327,11 +327,21 @@ def rotate_cluster_ca(context: Any, cluster_uuid: str, *, save: Saver,
     return old
 
 
+def _named(cluster: Any, what: str, fetch: Callable[[], Any]) -> Any:
+    """``fetch()``; a certificate missing from the store is reported by the cluster's
+    name for it, never by the store's reference (a Barbican URL is the service's)."""
+    try:
+        return fetch()
+    except exception.CertificateNotFound:
+        raise exception.CertificateNotFound(ref='%s of cluster %s' % (what, cluster.uuid)) \
+            from None
+
+
 def _stored(context: Any, cluster: Any, field: str, what: str) -> cert_manager.Cert:
     ref = getattr(cluster, field)
     if not ref:
         raise exception.CertificateNotFound(ref='%s of cluster %s' % (what, cluster.uuid))
-    return _manager().get_cert(context, ref)
+    return _named(cluster, what, lambda: _manager().get_cert(context, ref))
 
 
 def get_ca(context: Any, cluster: Any, ca_type: str | None = KUBERNETES) -> str:
@@ -346,7 +356,7 @@ def get_ca(context: Any, cluster: Any, ca_type: str | None = KUBERNETES) -> str:
     ref = getattr(cluster, CA_REF_FIELDS[ca_type])
     if not ref:
         raise exception.CertificateNotFound(ref='%s CA of cluster %s' % (ca_type, cluster.uuid))
-    return _manager().get_certificate(context, ref)
+    return _named(cluster, '%s CA' % ca_type, lambda: _manager().get_certificate(context, ref))
 
 
 def sign(context: Any, cluster: Any, csr: str, ca_type: str | None = KUBERNETES) -> str:

@@ -195,3 +195,22 @@ def test_ca_key_only_for_cert_manager_api(pki_config):
     assert key.public_key().public_numbers() == ca.public_key().public_numbers()
     for cluster in (plain, signing):
         helpers.delete_all(_ctx(), cluster.uuid)
+
+
+def test_a_ca_gone_from_the_store_is_named_by_the_cluster(backend, simulator):
+    """A cluster deleted while a node still asks for its CA: the 404 names the
+    cluster's CA, never the store's reference (a Barbican URL is the service's)."""
+    cluster = helpers.make_cluster(name='going')
+    refs = helpers.ensure(_ctx(), cluster.uuid)
+    ref = refs[certificates.CA_REF_FIELDS['kubernetes']]
+    cert_manager.get_cert_manager().delete_cert(_ctx(), ref)
+    row = _row(cluster.uuid)
+    for call in (lambda: certificates.get_ca(_ctx(), row),
+                 lambda: certificates.sign(_ctx(), row, _csr())):
+        with pytest.raises(exception.CertificateNotFound) as caught:
+            call()
+        message = str(caught.value)
+        assert 'kubernetes CA of cluster %s' % cluster.uuid in message
+        assert ref not in message
+    helpers.delete_all(_ctx(), cluster.uuid)
+    _assert_nothing_stored(backend, simulator)
