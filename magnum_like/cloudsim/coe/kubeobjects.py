@@ -1,5 +1,6 @@
 """The objects a simulated Kubernetes cluster keeps: namespaces, secrets,
-configmaps, custom resource definitions and custom resources.
+configmaps, custom resource definitions and custom resources, pods and
+replication controllers (:mod:`.kubeworkloads` validates and runs those).
 
 In memory, per cluster, bounded (:data:`MAX_OBJECTS`); a cluster whose API
 stops (its stack deleted, a CA rotation re-keying it) keeps them as long as the
@@ -13,14 +14,20 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import collections
 import itertools
+import json
 import re
 import threading
 import uuid
 from typing import Any, Optional
 
+import webob
+
 #: Objects one cluster holds at most (every kind together).
 MAX_OBJECTS = 10000
+#: Largest request body accepted (bytes).
+MAX_BODY = 3 * 1024 * 1024
 #: Bytes of data one secret or configmap holds at most (the API server's limit).
 MAX_DATA_BYTES = 1024 * 1024
 
@@ -51,6 +58,24 @@ class KubeError(Exception):
 def now() -> str:
     """A timestamp as the API server writes them."""
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def read_body(req: webob.Request) -> Any:
+    """The request's JSON body (None when empty); 413 past :data:`MAX_BODY`, 400 if not JSON."""
+    if req.content_length and req.content_length > MAX_BODY:
+        raise KubeError(413, "RequestEntityTooLarge", "request body larger than %d bytes"
+                        % MAX_BODY)
+    try:
+        return json.loads(req.body or b"null")
+    except ValueError:
+        raise KubeError(400, "BadRequest", "the body is not valid JSON") from None
+
+
+def object_list(kind: str, items: list[dict[str, Any]], version: str,
+                api_version: str = "v1") -> dict[str, Any]:
+    """A ``<Kind>List`` body."""
+    return {"kind": kind + "List", "apiVersion": api_version,
+            "metadata": {"resourceVersion": version}, "items": items}
 
 
 def invalid(kind: str, name: str, field: str, why: str) -> KubeError:
@@ -107,6 +132,7 @@ class ObjectStore:
         self.lock = threading.Lock()
         self._versions = itertools.count(1)
         self._objects: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._counts: collections.Counter[str] = collections.Counter()
         for ns in SYSTEM_NAMESPACES:
             self.create("namespaces", "", {"metadata": {"name": ns}}, kind="Namespace")
 
@@ -122,6 +148,11 @@ class ObjectStore:
         return sorted(found, key=lambda o: (o["metadata"].get("namespace", ""),
                                             o["metadata"]["name"]))
 
+    def count(self, resource: str) -> int:
+        """How many objects of ``resource`` there are (every namespace)."""
+        with self.lock:
+            return self._counts[resource]
+
     def get(self, resource: str, namespace: str, name: str, kind: str) -> dict[str, Any]:
         """One object; :class:`KubeError` 404 if missing."""
         with self.lock:
@@ -132,8 +163,9 @@ class ObjectStore:
         return obj
 
     def create(self, resource: str, namespace: str, body: Any, *, kind: str,
-               api_version: str = "v1") -> dict[str, Any]:
-        """Store a new object (validated); 409 if the name is taken."""
+               api_version: str = "v1", limit: Optional[int] = None) -> dict[str, Any]:
+        """Store a new object (validated); 409 if the name is taken, 403 when the
+        cluster holds :data:`MAX_OBJECTS` objects or ``limit`` of ``resource``."""
         if not isinstance(body, dict):
             raise KubeError(400, "BadRequest", "the body must be a JSON object")
         meta = body.get("metadata")
@@ -142,7 +174,7 @@ class ObjectStore:
         name = meta.get("name")
         if not name and isinstance(meta.get("generateName"), str):
             name = meta["generateName"] + uuid.uuid4().hex[:5]
-        check_name(kind, name, label=resource == "namespaces")
+        name = check_name(kind, name, label=resource == "namespaces")
         for field in ("labels", "annotations"):
             if meta.get(field) is not None and not isinstance(meta[field], dict):
                 raise invalid(kind, name, "metadata.%s" % field, "Invalid value: must be a map")
@@ -172,8 +204,14 @@ class ObjectStore:
             if len(self._objects) >= MAX_OBJECTS:
                 raise KubeError(403, "Forbidden", "exceeded quota: the simulated cluster "
                                                   "holds at most %d objects" % MAX_OBJECTS)
+            if limit is not None and self._counts[resource] >= limit:
+                raise KubeError(403, "Forbidden", '%s "%s" is forbidden: exceeded quota: the '
+                                'simulated cluster holds at most %d %s'
+                                % (resource, name, limit, resource),
+                                {"name": name, "kind": resource})
             obj["metadata"]["resourceVersion"] = str(next(self._versions))
             self._objects[(resource, namespace, name)] = obj
+            self._counts[resource] += 1
         return obj
 
     def delete(self, resource: str, namespace: str, name: str, kind: str) -> dict[str, Any]:
@@ -183,10 +221,12 @@ class ObjectStore:
             raise KubeError(403, "Forbidden", 'namespaces "%s" is forbidden: this namespace '
                                               'may not be deleted' % name)
         with self.lock:
-            self._objects.pop((resource, namespace, name), None)
+            if self._objects.pop((resource, namespace, name), None) is not None:
+                self._counts[resource] -= 1
             if resource == "namespaces":
                 for key in [k for k in self._objects if k[1] == name]:
                     del self._objects[key]
+                    self._counts[key[0]] -= 1
         return obj
 
     def delete_kind(self, resource: str) -> None:
@@ -194,3 +234,4 @@ class ObjectStore:
         with self.lock:
             for key in [k for k in self._objects if k[0] == resource]:
                 del self._objects[key]
+            self._counts.pop(resource, None)

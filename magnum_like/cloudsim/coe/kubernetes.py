@@ -3,10 +3,13 @@
 Discovery (``/version``, ``/healthz``, ``/readyz``, ``/livez``, ``/api``,
 ``/apis`` and the group/version resource lists), the nodes the cluster's
 servers booted as (:mod:`magnum_like.cloudsim.boot`), the add-on pods the
-masters' parameters enable, and create/get/list/delete of namespaces,
-secrets, configmaps, custom resource definitions and custom resources
-(:mod:`.kubeobjects`).  It is a WSGI app; :mod:`.manager` serves it over TLS
-with client-certificate authentication.
+masters' parameters enable, create/get/list/delete of namespaces, secrets,
+configmaps, custom resource definitions and custom resources
+(:mod:`.kubeobjects`), and of pods and replication controllers, which are
+scheduled on the nodes and run there (:mod:`.kubeworkloads`).  Core lists take
+``labelSelector`` and ``fieldSelector`` (:mod:`.kubeselect`).  It is a WSGI
+app; :mod:`.manager` serves it over TLS with client-certificate authentication,
+or over plain HTTP for a ``tls_disabled`` cluster.
 """
 
 from __future__ import annotations
@@ -16,22 +19,26 @@ from typing import Any, Callable, Iterable, Optional
 
 import webob
 
-from magnum_like.cloudsim.coe import kubetables
-from magnum_like.cloudsim.coe.kubeobjects import KubeError, ObjectStore, now
+from magnum_like.cloudsim.coe import kubeselect, kubetables
+from magnum_like.cloudsim.coe.kubeobjects import (
+    MAX_BODY, KubeError, ObjectStore, now, object_list, read_body)
+from magnum_like.cloudsim.coe.kubeworkloads import Workloads
 
-#: Largest request body accepted (bytes).
-MAX_BODY = 3 * 1024 * 1024
+__all__ = ["MAX_BODY", "KubernetesAPI"]
+_ALL = ["create", "delete", "get", "list"]
 
 #: Core resources: plural -> (kind, namespaced, verbs).
 _CORE = {
-    "namespaces": ("Namespace", False, ["create", "delete", "get", "list"]),
+    "namespaces": ("Namespace", False, _ALL),
     "nodes": ("Node", False, ["get", "list"]),
-    "pods": ("Pod", True, ["get", "list"]),
-    "secrets": ("Secret", True, ["create", "delete", "get", "list"]),
-    "configmaps": ("ConfigMap", True, ["create", "delete", "get", "list"]),
+    "pods": ("Pod", True, _ALL),
+    "replicationcontrollers": ("ReplicationController", True, _ALL),
+    "secrets": ("Secret", True, _ALL),
+    "configmaps": ("ConfigMap", True, _ALL),
 }
 #: kubectl's short names (discovery tells it).
-_SHORT = {"namespaces": ["ns"], "nodes": ["no"], "pods": ["po"], "configmaps": ["cm"]}
+_SHORT = {"namespaces": ["ns"], "nodes": ["no"], "pods": ["po"], "configmaps": ["cm"],
+          "replicationcontrollers": ["rc"]}
 _CRD_GROUP = "apiextensions.k8s.io"
 _CRD = "customresourcedefinitions"
 
@@ -70,10 +77,7 @@ def _json(body: Any, status: int = 200) -> webob.Response:
                           body=json.dumps(body).encode())
 
 
-def _list(kind: str, items: list[dict[str, Any]], version: str,
-          api_version: str = "v1") -> dict[str, Any]:
-    return {"kind": kind + "List", "apiVersion": api_version,
-            "metadata": {"resourceVersion": version}, "items": items}
+_list = object_list
 
 
 class KubernetesAPI:
@@ -92,6 +96,9 @@ class KubernetesAPI:
         self.cluster_uuid = cluster_uuid
         self.view = view
         self.objects = objects
+        self.workloads = Workloads(
+            objects, lambda: [self._node(n) for n in self.view()[0]],
+            lambda: _addon_pods(*self.view()))
 
     # -- WSGI --------------------------------------------------------------------
 
@@ -127,6 +134,8 @@ class KubernetesAPI:
                               {"clientCIDR": "0.0.0.0/0", "serverAddress": req.host}]})
         if parts == ["apis"]:
             return _json(self._groups())
+        if parts[:2] == ["openapi", "v3"]:
+            return _json(_openapi(parts[2:]))
         if parts[:2] == ["api", "v1"]:
             return self._core(req, parts[2:])
         if parts[:1] == ["apis"] and len(parts) >= 3:
@@ -190,7 +199,9 @@ class KubernetesAPI:
         if plural == "nodes":
             return self._nodes(req, name)
         if plural == "pods":
-            return self._pods(req, namespace, name)
+            return _json(*self.workloads.pods(req, namespace, name))
+        if plural == "replicationcontrollers":
+            return _json(*self.workloads.controllers(req, namespace, name))
         scope = namespace or ""
         if req.method == "POST":
             if name is not None or (namespaced and namespace is None):
@@ -199,7 +210,7 @@ class KubernetesAPI:
         if name is None:
             if req.method != "GET":
                 raise KubeError(405, "MethodNotAllowed", "collection delete is not supported")
-            items = self.objects.list(plural, namespace)
+            items = kubeselect.select(self.objects.list(plural, namespace), req.GET, kind)
             return _json(_list(kind, items, self.objects.version()))
         if req.method == "DELETE":
             obj = self.objects.delete(plural, scope, name, kind)
@@ -264,26 +275,13 @@ class KubernetesAPI:
                                                      "resize the cluster instead")
         nodes = [self._node(n) for n in self.view()[0]]
         if name is None:
-            return _json(_list("Node", nodes, self.objects.version()))
+            return _json(_list("Node", kubeselect.select(nodes, req.GET, "Node"),
+                               self.objects.version()))
         for node in nodes:
             if node["metadata"]["name"] == name:
                 return _json(node)
         raise KubeError(404, "NotFound", 'nodes "%s" not found' % name,
                         {"name": name, "kind": "nodes"})
-
-    def _pods(self, req: webob.Request, namespace: Optional[str],
-              name: Optional[str]) -> webob.Response:
-        if req.method != "GET":
-            raise KubeError(405, "MethodNotAllowed", "only the add-ons' pods are simulated")
-        nodes, params = self.view()
-        pods = [] if namespace not in (None, "kube-system") else _addon_pods(nodes, params)
-        if name is None:
-            return _json(_list("Pod", pods, self.objects.version()))
-        for pod in pods:
-            if pod["metadata"]["name"] == name:
-                return _json(pod)
-        raise KubeError(404, "NotFound", 'pods "%s" not found' % name,
-                        {"name": name, "kind": "pods"})
 
     # -- custom resources ------------------------------------------------------------
 
@@ -363,14 +361,39 @@ class KubernetesAPI:
         return _json(self.objects.get(key, namespace, rest[1], kind))
 
 
-def _body(req: webob.Request) -> Any:
-    if req.content_length and req.content_length > MAX_BODY:
-        raise KubeError(413, "RequestEntityTooLarge", "request body larger than %d bytes"
-                        % MAX_BODY)
-    try:
-        return json.loads(req.body or b"null")
-    except ValueError:
-        raise KubeError(400, "BadRequest", "the body is not valid JSON") from None
+_body = read_body
+
+
+def _openapi(rest: list[str]) -> dict[str, Any]:
+    """The OpenAPI v3 index and the core group's document, reduced to what kubectl
+    reads before ``apply``/``create -f`` (1.28 and later): which operations take
+    ``fieldValidation``, so it lets the server validate instead of wanting every
+    schema."""
+    if not rest:
+        return {"paths": {"api/v1": {"serverRelativeURL": "/openapi/v3/api/v1?hash=cloudsim"}}}
+    if rest != ["api", "v1"]:
+        raise KubeError(404, "NotFound", "the server could not find the requested resource")
+    paths: dict[str, Any] = {}
+    for plural, (kind, namespaced, verbs) in _CORE.items():
+        if "create" not in verbs:
+            continue
+        gvk = {"group": "", "version": "v1", "kind": kind}
+        params = [{"name": name, "in": "query", "schema": {"type": "string"}}
+                  for name in ("dryRun", "fieldManager", "fieldValidation")]
+        path = "/api/v1/namespaces/{namespace}/%s" % plural if namespaced else \
+            "/api/v1/%s" % plural
+        paths[path] = {"post": {"operationId": "createCoreV1%s" % kind, "parameters": params,
+                                "responses": {"201": {"description": "Created"}},
+                                "x-kubernetes-action": "post",
+                                "x-kubernetes-group-version-kind": gvk}}
+        # kubectl looks for the parameter on the object's PATCH (which this
+        # server answers 405: objects are created and deleted, not changed).
+        paths[path + "/{name}"] = {"patch": {
+            "operationId": "patchCoreV1%s" % kind, "parameters": params,
+            "responses": {"200": {"description": "OK"}}, "x-kubernetes-action": "patch",
+            "x-kubernetes-group-version-kind": gvk}}
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes (cloudsim)", "version": "v1"},
+            "paths": paths, "components": {"schemas": {}}}
 
 
 def _check_crd(body: Any) -> None:

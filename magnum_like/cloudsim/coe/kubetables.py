@@ -1,6 +1,7 @@
 """Server-side printing: the ``Table`` form kubectl asks for
 (``Accept: application/json;as=Table;v=v1;g=meta.k8s.io``), so ``kubectl get
-nodes`` shows STATUS, ROLES and VERSION as against a real API server.
+nodes`` shows STATUS, ROLES and VERSION (pods READY and STATUS, replication
+controllers DESIRED, CURRENT, READY) as against a real API server.
 """
 
 from __future__ import annotations
@@ -69,8 +70,15 @@ _POD: list[_Column] = [
     ("Restarts", "integer", 0, lambda o: sum(c.get("restartCount", 0) for c in
                                              o["status"].get("containerStatuses", []))),
     ("Age", "string", 0, _age),
-    ("IP", "string", 1, lambda o: o["status"].get("hostIP", "")),
+    ("IP", "string", 1, lambda o: o["status"].get("podIP") or o["status"].get("hostIP", "")),
     ("Node", "string", 1, lambda o: o["spec"].get("nodeName", "")),
+]
+_RC: list[_Column] = [
+    ("Name", "string", 0, lambda o: o["metadata"]["name"]),
+    ("Desired", "integer", 0, lambda o: o["spec"].get("replicas", 0)),
+    ("Current", "integer", 0, lambda o: o.get("status", {}).get("replicas", 0)),
+    ("Ready", "integer", 0, lambda o: o.get("status", {}).get("readyReplicas", 0)),
+    ("Age", "string", 0, _age),
 ]
 _NAMESPACE: list[_Column] = [
     ("Name", "string", 0, lambda o: o["metadata"]["name"]),
@@ -89,7 +97,7 @@ _DEFAULT: list[_Column] = [
     ("Age", "string", 0, _age),
 ]
 _BY_KIND = {"Node": _NODE, "Pod": _POD, "Namespace": _NAMESPACE, "ConfigMap": _DATA,
-            "Secret": _SECRET}
+            "Secret": _SECRET, "ReplicationController": _RC}
 
 
 def table(body: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,11 @@ Operators benchmark Magnum with Rally: ``MagnumClusterTemplates.list_cluster_tem
 ``MagnumClusters.list_clusters`` and ``MagnumClusters.create_and_list_clusters`` with
 Rally's ``users``, ``cluster_templates`` and ``clusters`` contexts (Rally makes its own
 projects and users in Keystone, keypairs in Nova, templates and clusters through
-python-magnumclient, and deletes all of it afterwards). This runs them, as the
+python-magnumclient, and deletes all of it afterwards), and ``K8sPods.create_pods`` and
+``K8sPods.create_rcs``, which create pods and replication controllers in ``default``
+through the cluster's own Kubernetes API (at its ``api_address``, with the official
+``kubernetes`` client) and wait until a pod is ``Ready`` and an RC's ``status.replicas``
+is its ``spec.replicas``. This runs them, as the
 rally-openstack samples and its own CI job configure them (Kubernetes, Swarm and Mesos
 templates; fewer iterations), against the deployment of ``conftest.py``, and requires
 every iteration, every context's setup and cleanup, and every SLA to pass, and the
@@ -16,14 +20,16 @@ with the project's), made on the first run from PyPI under ``upper-constraints.t
 is SQLite in the test's temp dir; ``HOME`` points there too, so nothing is written
 outside it.
 
-Not run: rally-openstack's ``K8sPods`` scenarios. ``K8sPods.list_pods`` calls the
-Kubernetes client's ``list_node(namespace=...)``, which every version of the client
-refuses before sending anything; the ``ca_certs`` context (TLS clusters) writes the key
-it generated, ``bytes``, to a file opened as text and fails on Python 3. With
-``tls_disabled`` templates, ``create_pods`` and ``create_rcs`` need pods and
-replication controllers that can be created in ``default`` and become ready (a pod's
-``Ready`` condition, an RC's ``status.replicas``), which the simulator's Kubernetes
-API does not serve (it lists only the add-ons' pods).
+The ``K8sPods`` workloads use ``tls_disabled`` templates, as Rally's own samples do:
+Rally's ``ca_certs`` context (TLS clusters) writes the key it generated, ``bytes``, to a
+file opened as text and fails on Python 3, so a TLS cluster's API cannot be reached
+from Rally; a ``tls_disabled`` cluster's API is plain HTTP on port 8080. The manifests
+are written to the test's temp dir (rally-openstack's wheel ships no samples): an nginx
+pod and an nginx RC of 2 replicas, as its samples have them.
+
+Not run: ``K8sPods.list_pods``. It calls the Kubernetes client's
+``list_node(namespace=...)``, which every version of the client refuses before sending
+anything (a Rally bug, not the service's).
 """
 from __future__ import annotations
 
@@ -62,6 +68,24 @@ TEMPLATES = {
               'dns_nameserver': '8.8.8.8', 'flavor_id': 'm1.small', 'coe': 'mesos',
               'network_driver': 'docker'},
 }
+#: The K8sPods workloads' template and contexts (Rally's samples: TLS off, 2 nodes).
+K8S_PODS = {'cluster_templates': dict(TEMPLATES['kubernetes'], tls_disabled=True),
+            'clusters': {'node_count': 2}, 'ca_certs': {'directory': ''}}
+#: Where the task file names the manifests; replaced by the test's temp dir.
+ARTIFACTS = '@ARTIFACTS@'
+#: The manifests (file name -> YAML), as rally-openstack's samples write them.
+MANIFESTS = {
+    'nginx.yaml.k8s': (
+        'apiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx-1\n  labels:\n'
+        '    app: nginx-1\nspec:\n  containers:\n  - name: nginx-1\n    image: nginx\n'
+        '    ports:\n    - containerPort: 80\n'),
+    'rc_nginx.yaml.k8s': (
+        'apiVersion: v1\nkind: ReplicationController\nmetadata:\n  name: nginx-controller\n'
+        'spec:\n  replicas: 2\n  selector:\n    name: nginx\n  template:\n    metadata:\n'
+        '      labels:\n        name: nginx\n    spec:\n      containers:\n'
+        '      - name: nginx\n        image: nginx\n        ports:\n'
+        '        - containerPort: 80\n'),
+}
 
 
 def _workload(scenario: str, args: dict, times: int, contexts: dict,
@@ -89,6 +113,12 @@ WORKLOADS = [
     ('create and list clusters swarm',
      _workload('MagnumClusters.create_and_list_clusters', {'node_count': 1}, 2,
                {'cluster_templates': TEMPLATES['swarm']})),
+    ('create pods kubernetes',
+     _workload('K8sPods.create_pods', {'manifests': [ARTIFACTS + '/nginx.yaml.k8s']}, 4,
+               K8S_PODS)),
+    ('create rcs kubernetes',
+     _workload('K8sPods.create_rcs', {'manifests': [ARTIFACTS + '/rc_nginx.yaml.k8s']}, 4,
+               K8S_PODS)),
 ]
 
 
@@ -134,7 +164,11 @@ class Rally:
             # The simulator builds a cluster in seconds: poll every second, from the start.
             'magnum_cluster_create_prepoll_delay = 0\n'
             'magnum_cluster_create_poll_interval = 1\n'
-            'magnum_cluster_create_timeout = 300\n' % (tmp / 'rally.sqlite'))
+            'magnum_cluster_create_timeout = 300\n'
+            # The simulated cluster runs a pod at once: poll every 0.2 s, for at most 60 s.
+            'k8s_pod_create_poll_interval = 0.2\nk8s_pod_create_timeout = 60\n'
+            'k8s_rc_create_poll_interval = 0.2\nk8s_rc_create_timeout = 60\n'
+            % (tmp / 'rally.sqlite'))
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(('OS_', 'RALLY_'))}
         self.env['HOME'] = str(tmp)
 
@@ -210,11 +244,16 @@ def test_rally_magnum_scenarios(deployment, rally_bin, tmp_path):
     check = rally('env', 'check', '--env', 'magnum_like', check=False)
     assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]
 
+    artifacts = tmp_path / 'artifacts'
+    artifacts.mkdir()
+    for name, text in MANIFESTS.items():
+        (artifacts / name).write_text(text)
     task_file = tmp_path / 'task.json'
     task_file.write_text(json.dumps({
         'version': 2, 'title': 'magnum_like: Rally Magnum scenarios',
         'subtasks': [{'title': title, 'workloads': [workload]}
-                     for title, workload in WORKLOADS]}, indent=1))
+                     for title, workload in WORKLOADS]}, indent=1).replace(
+                         ARTIFACTS, str(artifacts)))
     started = time.monotonic()
     run = rally('task', 'start', '--env', 'magnum_like', '--no-use', str(task_file),
                 timeout=TASK_TIMEOUT, check=False)

@@ -1,0 +1,494 @@
+"""Pods and replication controllers of a simulated Kubernetes cluster.
+
+What ``kubectl run``/``kubectl apply`` and the official clients create in any
+namespace.  A pod is scheduled as the scheduler would: on a Ready node whose
+taints it tolerates and whose labels its ``nodeSelector`` names (so workers,
+not the tainted masters), the least loaded first; it then runs (phase
+``Running``, condition ``Ready``) while its node is Ready.  With no such node it
+stays ``Pending``, unschedulable, and is scheduled at the next read that finds
+one.  A replication controller makes ``spec.replicas`` pods from its template
+(``<rc>-<5 characters>``, owned by it), replaces one that is deleted, and takes
+its pods along when deleted (unless ``propagationPolicy`` is ``Orphan``).
+
+Bounded per cluster: :data:`MAX_PODS` pods, :data:`MAX_CONTROLLERS` controllers
+of at most :data:`MAX_REPLICAS` replicas (403 ``Forbidden`` past them, as a
+quota answers; an RC whose pods would not fit is refused whole).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from typing import Any, Callable, Optional
+
+from magnum_like.cloudsim.coe import kubeselect
+from magnum_like.cloudsim.coe.kubeobjects import (
+    KubeError, ObjectStore, check_name, invalid, now, object_list, read_body)
+
+#: User pods one cluster holds at most (the add-ons' pods not counted).
+MAX_PODS = 1000
+#: Replication controllers one cluster holds at most.
+MAX_CONTROLLERS = 200
+#: Largest ``spec.replicas`` of one replication controller.
+MAX_REPLICAS = 100
+#: Containers (and init containers) one pod has at most.
+MAX_CONTAINERS = 20
+#: The characters the API server draws generated name suffixes from.
+_SUFFIX = "bcdfghjklmnpqrstvwxz2456789"
+_RESTART = ("Always", "OnFailure", "Never")
+
+
+def _ready(node: dict[str, Any]) -> bool:
+    return any(c["type"] == "Ready" and c["status"] == "True"
+               for c in node["status"]["conditions"])
+
+
+def _tolerates(tolerations: list[dict[str, Any]], taint: dict[str, Any]) -> bool:
+    for tol in tolerations:
+        if tol.get("effect") and tol["effect"] != taint.get("effect"):
+            continue
+        if tol.get("operator") == "Exists":
+            if not tol.get("key") or tol["key"] == taint.get("key"):
+                return True
+        elif tol.get("key") == taint.get("key") and \
+                (tol.get("value") or "") == (taint.get("value") or ""):
+            return True
+    return False
+
+
+def _string_map(kind: str, name: str, field: str, value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise invalid(kind, name, field, "Invalid value: must be a map of strings")
+    return value
+
+
+def _pull_policy(image: str) -> str:
+    last = image.rsplit("/", 1)[-1]
+    if "@" in last or (":" in last and not last.endswith(":latest")):
+        return "IfNotPresent"
+    return "Always"
+
+
+def _check_containers(kind: str, name: str, spec: dict[str, Any], field: str) -> None:
+    seen: set[str] = set()
+    for group in ("initContainers", "containers"):
+        items = spec.get(group)
+        if group == "containers" and (not isinstance(items, list) or not items):
+            raise invalid(kind, name, "%s.containers" % field,
+                          "Required value: at least one container is required")
+        if items is None:
+            continue
+        if not isinstance(items, list) or len(items) > MAX_CONTAINERS:
+            raise invalid(kind, name, "%s.%s" % (field, group),
+                          "Invalid value: must be a list of at most %d containers"
+                          % MAX_CONTAINERS)
+        for index, container in enumerate(items):
+            where = "%s.%s[%d]" % (field, group, index)
+            if not isinstance(container, dict):
+                raise invalid(kind, name, where, "Invalid value: must be an object")
+            cname = container.get("name")
+            if not isinstance(cname, str) or not cname:
+                raise invalid(kind, name, where + ".name", "Required value")
+            try:
+                check_name(kind, cname, label=True)
+            except KubeError:
+                raise invalid(kind, name, where + ".name", "Invalid value: %r: must be a "
+                              "lowercase RFC 1123 label" % cname[:64]) from None
+            if cname in seen:
+                raise invalid(kind, name, where + ".name", "Duplicate value: %r" % cname)
+            seen.add(cname)
+            image = container.get("image")
+            if not isinstance(image, str) or not image.strip():
+                raise invalid(kind, name, where + ".image", "Required value")
+            ports = container.get("ports") or []
+            if not isinstance(ports, list):
+                raise invalid(kind, name, where + ".ports", "Invalid value: must be a list")
+            for number, port in enumerate(ports):
+                value = port.get("containerPort") if isinstance(port, dict) else None
+                if isinstance(value, bool) or not isinstance(value, int) or \
+                        not 0 < value < 65536:
+                    raise invalid(kind, name, "%s.ports[%d].containerPort" % (where, number),
+                                  "Invalid value: must be between 1 and 65535, inclusive")
+
+
+def pod_spec(kind: str, name: str, spec: Any, field: str) -> dict[str, Any]:
+    """A validated pod spec with the API server's defaults."""
+    if not isinstance(spec, dict):
+        raise invalid(kind, name, field, "Required value")
+    _check_containers(kind, name, spec, field)
+    if spec.get("restartPolicy", "Always") not in _RESTART:
+        raise invalid(kind, name, field + ".restartPolicy", "Unsupported value: %r: supported "
+                      "values: %s" % (spec["restartPolicy"], ", ".join(_RESTART)))
+    _string_map(kind, name, field + ".nodeSelector", spec.get("nodeSelector"))
+    tolerations = spec.get("tolerations")
+    if tolerations is not None and (not isinstance(tolerations, list) or not all(
+            isinstance(t, dict) for t in tolerations)):
+        raise invalid(kind, name, field + ".tolerations", "Invalid value: must be a list")
+    if spec.get("nodeName") is not None:
+        try:
+            check_name(kind, spec["nodeName"])
+        except KubeError:
+            raise invalid(kind, name, field + ".nodeName", "Invalid value: must be a node "
+                          "name") from None
+    spec = json.loads(json.dumps(spec))
+    for key, value in (("restartPolicy", "Always"), ("dnsPolicy", "ClusterFirst"),
+                       ("schedulerName", "default-scheduler"),
+                       ("terminationGracePeriodSeconds", 30),
+                       ("serviceAccountName", "default"), ("securityContext", {})):
+        spec.setdefault(key, value)
+    for group in ("initContainers", "containers"):
+        for container in spec.get(group) or []:
+            container.setdefault("imagePullPolicy", _pull_policy(container["image"]))
+            container.setdefault("resources", {})
+            container.setdefault("terminationMessagePath", "/dev/termination-log")
+            container.setdefault("terminationMessagePolicy", "File")
+    return spec
+
+
+def _check_kind(body: Any, kind: str) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise KubeError(400, "BadRequest", "the body must be a JSON object")
+    if body.get("kind") not in (None, "", kind):
+        raise KubeError(400, "BadRequest", "the body's kind %r is not %s"
+                        % (str(body["kind"])[:64], kind))
+    meta = body.get("metadata")
+    if not isinstance(meta, dict):
+        raise invalid(kind, "", "metadata", "Required value")
+    return meta
+
+
+class Workloads:
+    """The pods and replication controllers of one cluster.
+
+    :param objects: the cluster's objects (pods and RCs are kept there).
+    :param nodes: returns the cluster's ``Node`` objects now.
+    :param addons: returns the add-ons' pods (kube-system) now; read-only.
+    """
+
+    def __init__(self, objects: ObjectStore, nodes: Callable[[], list[dict[str, Any]]],
+                 addons: Callable[[], list[dict[str, Any]]]) -> None:
+        self.objects, self.nodes, self.addons = objects, nodes, addons
+
+    # -- requests ------------------------------------------------------------------
+
+    def pods(self, req: Any, namespace: Optional[str], name: Optional[str]
+             ) -> tuple[dict[str, Any], int]:
+        """``/api/v1[/namespaces/<ns>]/pods[/<name>]``: (body, status)."""
+        if req.method == "POST":
+            if name is not None or namespace is None:
+                raise KubeError(405, "MethodNotAllowed", "create needs the namespace's "
+                                                         "collection URL")
+            return self.create_pod(namespace, read_body(req)), 201
+        addons = [p for p in self.addons()
+                  if namespace is None or p["metadata"]["namespace"] == namespace]
+        if name is None:
+            if req.method != "GET":
+                raise KubeError(405, "MethodNotAllowed", "collection delete is not supported")
+            items = addons + self._rendered(self.objects.list("pods", namespace))
+            items = kubeselect.select(items, req.GET, "Pod")
+            return object_list("Pod", items, self.objects.version()), 200
+        for pod in addons:
+            if pod["metadata"]["name"] == name:
+                if req.method == "DELETE":
+                    raise KubeError(405, "MethodNotAllowed", "the add-ons' pods are run by "
+                                                             "the cluster's masters")
+                return pod, 200
+        if namespace is None:
+            raise _no_route()
+        if req.method == "DELETE":
+            return self.delete_pod(namespace, name), 200
+        return self._rendered([self.objects.get("pods", namespace, name, "Pod")])[0], 200
+
+    def controllers(self, req: Any, namespace: Optional[str], name: Optional[str]
+                    ) -> tuple[dict[str, Any], int]:
+        """``/api/v1[/namespaces/<ns>]/replicationcontrollers[/<name>]``."""
+        kind = "ReplicationController"
+        if req.method == "POST":
+            if name is not None or namespace is None:
+                raise KubeError(405, "MethodNotAllowed", "create needs the namespace's "
+                                                         "collection URL")
+            return self.create_controller(namespace, read_body(req)), 201
+        if name is None:
+            if req.method != "GET":
+                raise KubeError(405, "MethodNotAllowed", "collection delete is not supported")
+            items = self._controllers_rendered(self.objects.list("replicationcontrollers",
+                                                                 namespace))
+            return object_list(kind, kubeselect.select(items, req.GET, kind),
+                               self.objects.version()), 200
+        if namespace is None:
+            raise _no_route()
+        if req.method == "DELETE":
+            return self.delete_controller(namespace, name, _propagation(req)), 200
+        rc = self.objects.get("replicationcontrollers", namespace, name, kind)
+        return self._controllers_rendered([rc])[0], 200
+
+    # -- pods ----------------------------------------------------------------------
+
+    def create_pod(self, namespace: str, body: Any,
+                   owner: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+        """Validate, schedule and store a pod; its rendering."""
+        meta = _check_kind(body, "Pod")
+        name = meta.get("name") or ""
+        labels = _string_map("Pod", name, "metadata.labels", meta.get("labels"))
+        if namespace == "kube-system" and any(p["metadata"]["name"] == name
+                                              for p in self.addons()):
+            raise KubeError(409, "AlreadyExists", 'pods "%s" already exists' % name,
+                            {"name": name, "kind": "pods"})
+        spec = pod_spec("Pod", name, body.get("spec"), "spec")
+        metadata = dict(meta, labels=labels)
+        if owner is not None:
+            metadata["ownerReferences"] = [
+                {"apiVersion": "v1", "kind": "ReplicationController",
+                 "name": owner["metadata"]["name"], "uid": owner["metadata"]["uid"],
+                 "controller": True, "blockOwnerDeletion": True}]
+        pod = {"metadata": metadata, "spec": spec,
+               "status": {"phase": "Pending", "qosClass": _qos(spec)}}
+        nodes = self.nodes()
+        self._schedule(pod, nodes)
+        stored = self.objects.create("pods", namespace, pod, kind="Pod", limit=MAX_PODS)
+        return self._rendered([stored], nodes)[0]
+
+    def delete_pod(self, namespace: str, name: str) -> dict[str, Any]:
+        """Remove a pod (its controller makes a replacement); the pod as it went."""
+        pod = self.objects.delete("pods", namespace, name, "Pod")
+        for ref in pod["metadata"].get("ownerReferences") or []:
+            for rc in self.objects.list("replicationcontrollers", namespace):
+                if rc["metadata"]["uid"] == ref.get("uid"):
+                    self._reconcile(rc)
+        gone = self._rendered([pod])[0]
+        gone["metadata"] = dict(gone["metadata"], deletionTimestamp=now(),
+                                deletionGracePeriodSeconds=0)
+        return gone
+
+    def _schedule(self, pod: dict[str, Any], nodes: list[dict[str, Any]]) -> None:
+        """Bind a pod to the least loaded node that fits it, or say why none does."""
+        spec = pod["spec"]
+        if spec.get("nodeName"):
+            pod["status"].update(startTime=now(), podIP=_pod_ip(pod))
+            return
+        selector = spec.get("nodeSelector") or {}
+        tolerations = spec.get("tolerations") or []
+        fit, not_ready, tainted, unmatched = [], 0, 0, 0
+        for node in nodes:
+            if not _ready(node):
+                not_ready += 1
+            elif any(t.get("effect") in ("NoSchedule", "NoExecute") and
+                     not _tolerates(tolerations, t) for t in node["spec"].get("taints") or []):
+                tainted += 1
+            elif any(node["metadata"]["labels"].get(k) != v for k, v in selector.items()):
+                unmatched += 1
+            else:
+                fit.append(node["metadata"]["name"])
+        if not fit:
+            why = ["%d node(s) %s" % (count, text) for count, text in (
+                (not_ready, "were not ready"), (tainted, "had untolerated taints"),
+                (unmatched, "didn't match Pod's node affinity/selector")) if count]
+            pod["status"]["conditions"] = [{
+                "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                "lastProbeTime": None, "lastTransitionTime": now(),
+                "message": "0/%d nodes are available: %s." % (len(nodes), ", ".join(why)
+                                                              or "no nodes")}]
+            return
+        load = {name: 0 for name in fit}
+        for other in self.objects.list("pods"):
+            if other["spec"].get("nodeName") in load:
+                load[other["spec"]["nodeName"]] += 1
+        spec["nodeName"] = min(fit, key=lambda n: (load[n], n))
+        pod["status"] = {"phase": "Running", "qosClass": pod["status"]["qosClass"],
+                         "startTime": now(), "podIP": _pod_ip(pod)}
+
+    def _rendered(self, pods: list[dict[str, Any]],
+                  nodes: Optional[list[dict[str, Any]]] = None) -> list[dict[str, Any]]:
+        """Pods with their status as of now (pending ones scheduled if they can be)."""
+        nodes = self.nodes() if nodes is None else nodes
+        for pod in pods:
+            if not pod["spec"].get("nodeName"):
+                # The scheduler retries: a Ready worker may have come since.
+                self._schedule(pod, nodes)
+        by_name = {n["metadata"]["name"]: n for n in nodes}
+        return [dict(pod, status=_pod_status(pod, by_name.get(pod["spec"].get("nodeName") or
+                                                              "")))
+                for pod in pods]
+
+    # -- replication controllers -----------------------------------------------------
+
+    def create_controller(self, namespace: str, body: Any) -> dict[str, Any]:
+        """Validate and store an RC, then make its pods."""
+        kind = "ReplicationController"
+        meta = _check_kind(body, kind)
+        name = meta.get("name") or ""
+        _string_map(kind, name, "metadata.labels", meta.get("labels"))
+        spec = body.get("spec")
+        if not isinstance(spec, dict):
+            raise invalid(kind, name, "spec", "Required value")
+        replicas = spec.get("replicas", 1)
+        if isinstance(replicas, bool) or not isinstance(replicas, int) or \
+                not 0 <= replicas <= MAX_REPLICAS:
+            raise invalid(kind, name, "spec.replicas", "Invalid value: %r: must be between "
+                          "0 and %d, inclusive" % (str(replicas)[:20], MAX_REPLICAS))
+        template = spec.get("template")
+        if not isinstance(template, dict):
+            raise invalid(kind, name, "spec.template", "Required value")
+        tmeta = template.get("metadata") or {}
+        if not isinstance(tmeta, dict):
+            raise invalid(kind, name, "spec.template.metadata", "Invalid value: must be an "
+                                                                "object")
+        tlabels = _string_map(kind, name, "spec.template.metadata.labels", tmeta.get("labels"))
+        selector = _string_map(kind, name, "spec.selector", spec.get("selector")) or tlabels
+        if not selector:
+            raise invalid(kind, name, "spec.selector", "Required value")
+        if any(tlabels.get(k) != v for k, v in selector.items()):
+            raise invalid(kind, name, "spec.template.metadata.labels", "Invalid value: "
+                          "`selector` does not match template `labels`")
+        tspec = pod_spec(kind, name, template.get("spec"), "spec.template.spec")
+        if self.objects.count("pods") + replicas > MAX_PODS:
+            raise KubeError(403, "Forbidden", 'replicationcontrollers "%s" is forbidden: '
+                            'exceeded quota: %d more pods would exceed the simulated '
+                            "cluster's %d" % (name, replicas, MAX_PODS),
+                            {"name": name, "kind": "replicationcontrollers"})
+        rc = {"metadata": dict(meta, labels=meta.get("labels") or tlabels, generation=1),
+              "spec": dict(spec, replicas=replicas, selector=selector,
+                           template=dict(template, spec=tspec))}
+        stored = self.objects.create("replicationcontrollers", namespace, rc, kind=kind,
+                                     limit=MAX_CONTROLLERS)
+        self._reconcile(stored)
+        return self._controllers_rendered([stored])[0]
+
+    def _owned(self, rc: dict[str, Any], pods: Optional[list[dict[str, Any]]] = None
+               ) -> list[dict[str, Any]]:
+        if pods is None:
+            pods = self.objects.list("pods", rc["metadata"]["namespace"])
+        uid = rc["metadata"]["uid"]
+        return [p for p in pods if any(ref.get("uid") == uid for ref in
+                                       p["metadata"].get("ownerReferences") or [])]
+
+    def _reconcile(self, rc: dict[str, Any]) -> None:
+        """Make the pods an RC is missing (as many as fit under the cap)."""
+        missing = rc["spec"]["replicas"] - len(self._owned(rc))
+        template = rc["spec"]["template"]
+        tmeta = template.get("metadata") or {}
+        for _ in range(max(missing, 0)):
+            for _attempt in range(5):
+                suffix = "".join(random.choice(_SUFFIX) for _ in range(5))
+                meta = {"name": "%s-%s" % (rc["metadata"]["name"][:57], suffix),
+                        "generateName": rc["metadata"]["name"][:57] + "-",
+                        "labels": dict(tmeta.get("labels") or {})}
+                if tmeta.get("annotations"):
+                    meta["annotations"] = dict(tmeta["annotations"])
+                try:
+                    self.create_pod(rc["metadata"]["namespace"],
+                                    {"metadata": meta, "spec": template["spec"]}, owner=rc)
+                    break
+                except KubeError as exc:
+                    if exc.code == 403:
+                        return  # the cluster is full: the RC reports fewer replicas
+                    if exc.code != 409:
+                        raise
+
+    def _controllers_rendered(self, rcs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not rcs:
+            return []
+        pods = self._rendered(self.objects.list("pods"))
+        out = []
+        for rc in rcs:
+            owned = self._owned(rc, pods)
+            ready = sum(1 for p in owned if any(
+                c["type"] == "Ready" and c["status"] == "True"
+                for c in p["status"].get("conditions", [])))
+            out.append(dict(rc, status={
+                "replicas": len(owned), "fullyLabeledReplicas": len(owned),
+                "readyReplicas": ready, "availableReplicas": ready,
+                "observedGeneration": rc["metadata"].get("generation", 1)}))
+        return out
+
+    def delete_controller(self, namespace: str, name: str, propagation: str
+                          ) -> dict[str, Any]:
+        """Remove an RC and (unless orphaned) its pods; a ``Status``."""
+        rc = self.objects.delete("replicationcontrollers", namespace, name,
+                                 "ReplicationController")
+        for pod in self._owned(rc):
+            if propagation == "Orphan":
+                with self.objects.lock:
+                    pod["metadata"].pop("ownerReferences", None)
+                continue
+            try:
+                self.objects.delete("pods", namespace, pod["metadata"]["name"], "Pod")
+            except KubeError:
+                pass  # deleted meanwhile
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
+                "details": {"name": name, "kind": "replicationcontrollers",
+                            "uid": rc["metadata"]["uid"]}}
+
+
+def _no_route() -> KubeError:
+    """A named object outside a namespace's URL (``/api/v1/pods/<name>``)."""
+    return KubeError(404, "NotFound", "the server could not find the requested resource")
+
+
+def _propagation(req: Any) -> str:
+    """``propagationPolicy`` of a DELETE (query or ``DeleteOptions`` body)."""
+    body = read_body(req) if req.body else None
+    policy = req.GET.get("propagationPolicy") or (
+        body.get("propagationPolicy") if isinstance(body, dict) else None) or "Background"
+    if policy not in ("Orphan", "Background", "Foreground"):
+        raise KubeError(400, "BadRequest", "propagationPolicy: Unsupported value: %r"
+                        % str(policy)[:32])
+    return policy
+
+
+def _qos(spec: dict[str, Any]) -> str:
+    resources = [c.get("resources") or {} for c in spec["containers"]]
+    if not any(r.get("requests") or r.get("limits") for r in resources):
+        return "BestEffort"
+    if all(r.get("limits") and r.get("requests", r["limits"]) == r["limits"]
+           for r in resources):
+        return "Guaranteed"
+    return "Burstable"
+
+
+def _pod_ip(pod: dict[str, Any]) -> str:
+    digest = hashlib.sha256(json.dumps(pod["metadata"].get("name")).encode() +
+                            now().encode()).digest()
+    return "10.100.%d.%d" % (digest[0], 1 + digest[1] % 254)
+
+
+def _pod_status(pod: dict[str, Any], node: Optional[dict[str, Any]]) -> dict[str, Any]:
+    """A pod's ``status`` now: running while its node is Ready."""
+    stored = pod.get("status") or {}
+    if not pod["spec"].get("nodeName"):
+        return stored
+    started = stored.get("startTime") or now()
+    ready = node is not None and _ready(node)
+    flag = "True" if ready else "False"
+    if node is None:
+        why = {"reason": "NodeLost", "message": 'node "%s" is gone' % pod["spec"]["nodeName"]}
+    elif not ready:
+        why = {"reason": "NodeNotReady", "message": "the pod's node is not ready"}
+    else:
+        why = {}
+    conditions = [dict({"type": kind, "status": status, "lastProbeTime": None,
+                        "lastTransitionTime": started}, **(why if status == "False" else {}))
+                  for kind, status in (("Initialized", "True"), ("Ready", flag),
+                                       ("ContainersReady", flag), ("PodScheduled", "True"))]
+    containers = []
+    for container in pod["spec"]["containers"]:
+        digest = hashlib.sha256((pod["metadata"]["uid"] + container["name"]).encode())
+        containers.append({
+            "name": container["name"], "image": container["image"],
+            "imageID": "docker-pullable://%s@sha256:%s" % (
+                container["image"].split("@")[0].split(":")[0],
+                hashlib.sha256(container["image"].encode()).hexdigest()),
+            "containerID": "docker://" + digest.hexdigest(), "ready": ready,
+            "started": ready, "restartCount": 0,
+            "state": {"running": {"startedAt": started}}})
+    host = [a["address"] for a in (node or {}).get("status", {}).get("addresses", [])
+            if a["type"] == "InternalIP"]
+    ip = stored.get("podIP", "")
+    return {"phase": "Running" if node is not None else "Unknown", "conditions": conditions,
+            "hostIP": host[0] if host else "", "podIP": ip, "podIPs": [{"ip": ip}],
+            "startTime": started, "containerStatuses": containers,
+            "qosClass": stored.get("qosClass", "BestEffort")}
