@@ -264,8 +264,21 @@ class Workloads:
                                 deletionGracePeriodSeconds=0)
         return gone
 
-    def _schedule(self, pod: dict[str, Any], nodes: list[dict[str, Any]]) -> None:
-        """Bind a pod to the least loaded node that fits it, or say why none does."""
+    def _load(self) -> dict[str, int]:
+        """Pods per node name."""
+        load: dict[str, int] = {}
+        for other in self.objects.list("pods"):
+            node = other["spec"].get("nodeName")
+            if node:
+                load[node] = load.get(node, 0) + 1
+        return load
+
+    def _schedule(self, pod: dict[str, Any], nodes: list[dict[str, Any]],
+                  load: Optional[dict[str, int]] = None) -> None:
+        """Bind a pod to the least loaded node that fits it, or say why none does.
+
+        :param load: pods per node (counted now when not given; updated).
+        """
         spec = pod["spec"]
         if spec.get("nodeName"):
             pod["status"].update(startTime=now(), podIP=_pod_ip(pod))
@@ -293,11 +306,9 @@ class Workloads:
                 "message": "0/%d nodes are available: %s." % (len(nodes), ", ".join(why)
                                                               or "no nodes")}]
             return
-        load = {name: 0 for name in fit}
-        for other in self.objects.list("pods"):
-            if other["spec"].get("nodeName") in load:
-                load[other["spec"]["nodeName"]] += 1
-        spec["nodeName"] = min(fit, key=lambda n: (load[n], n))
+        load = self._load() if load is None else load
+        spec["nodeName"] = min(fit, key=lambda n: (load.get(n, 0), n))
+        load[spec["nodeName"]] = load.get(spec["nodeName"], 0) + 1
         pod["status"] = {"phase": "Running", "qosClass": pod["status"]["qosClass"],
                          "startTime": now(), "podIP": _pod_ip(pod)}
 
@@ -305,10 +316,12 @@ class Workloads:
                   nodes: Optional[list[dict[str, Any]]] = None) -> list[dict[str, Any]]:
         """Pods with their status as of now (pending ones scheduled if they can be)."""
         nodes = self.nodes() if nodes is None else nodes
+        load: Optional[dict[str, int]] = None
         for pod in pods:
             if not pod["spec"].get("nodeName"):
                 # The scheduler retries: a Ready worker may have come since.
-                self._schedule(pod, nodes)
+                load = self._load() if load is None else load
+                self._schedule(pod, nodes, load)
         by_name = {n["metadata"]["name"]: n for n in nodes}
         return [dict(pod, status=_pod_status(pod, by_name.get(pod["spec"].get("nodeName") or
                                                               "")))

@@ -272,6 +272,13 @@ def test_rally_magnum_scenarios(deployment, rally_bin, tmp_path):
     assert ran == [next(iter(w['scenario'])) for _, w in WORKLOADS]
     assert report['tasks'][0]['status'] == 'finished' and report['tasks'][0]['pass_sla']
     print('rally task took %.0f s' % (time.monotonic() - started))
+    for task in report['tasks']:
+        for subtask in task['subtasks']:
+            for workload in subtask['workloads']:
+                durations = [i['duration'] for i in workload['data']]
+                print('  %s: %d iterations, mean %.2f s, max %.2f s' % (
+                    subtask['title'], len(durations), sum(durations) / len(durations),
+                    max(durations)))
 
     # Rally deleted everything it made; the service let it (rows, stacks, trustees go).
     deploy.wait_for(lambda: _leftovers(deployment) == before, timeout=60,
