@@ -21,10 +21,9 @@ import webob
 
 from magnum_like.cloudsim.coe import kubeselect, kubetables
 from magnum_like.cloudsim.coe.kubeobjects import (
-    MAX_BODY, KubeError, ObjectStore, now, object_list, read_body)
+    KubeError, ObjectStore, now, object_list, read_body)
 from magnum_like.cloudsim.coe.kubeworkloads import Workloads
 
-__all__ = ["MAX_BODY", "KubernetesAPI"]
 _ALL = ["create", "delete", "get", "list"]
 
 #: Core resources: plural -> (kind, namespaced, verbs).
@@ -75,9 +74,6 @@ _ADDONS = (
 def _json(body: Any, status: int = 200) -> webob.Response:
     return webob.Response(status=status, content_type="application/json", charset="UTF-8",
                           body=json.dumps(body).encode())
-
-
-_list = object_list
 
 
 class KubernetesAPI:
@@ -206,12 +202,12 @@ class KubernetesAPI:
         if req.method == "POST":
             if name is not None or (namespaced and namespace is None):
                 raise KubeError(405, "MethodNotAllowed", "create needs the collection URL")
-            return _json(self.objects.create(plural, scope, _body(req), kind=kind), 201)
+            return _json(self.objects.create(plural, scope, read_body(req), kind=kind), 201)
         if name is None:
             if req.method != "GET":
                 raise KubeError(405, "MethodNotAllowed", "collection delete is not supported")
             items = kubeselect.select(self.objects.list(plural, namespace), req.GET, kind)
-            return _json(_list(kind, items, self.objects.version()))
+            return _json(object_list(kind, items, self.objects.version()))
         if req.method == "DELETE":
             obj = self.objects.delete(plural, scope, name, kind)
             if kind == "Namespace":
@@ -275,7 +271,7 @@ class KubernetesAPI:
                                                      "resize the cluster instead")
         nodes = [self._node(n) for n in self.view()[0]]
         if name is None:
-            return _json(_list("Node", kubeselect.select(nodes, req.GET, "Node"),
+            return _json(object_list("Node", kubeselect.select(nodes, req.GET, "Node"),
                                self.objects.version()))
         for node in nodes:
             if node["metadata"]["name"] == name:
@@ -297,7 +293,7 @@ class KubernetesAPI:
         kind, api_version = "CustomResourceDefinition", _CRD_GROUP + "/v1"
         if len(rest) == 1:
             if req.method == "POST":
-                body = _body(req)
+                body = read_body(req)
                 _check_crd(body)
                 body = dict(body, status={"conditions": [
                     {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
@@ -309,7 +305,7 @@ class KubernetesAPI:
                                                  api_version=api_version), 201)
             if req.method != "GET":
                 raise KubeError(405, "MethodNotAllowed", "collection delete is not supported")
-            return _json(_list(kind, self.objects.list(_CRD), self.objects.version(),
+            return _json(object_list(kind, self.objects.list(_CRD), self.objects.version(),
                                api_version))
         if req.method == "DELETE":
             crd = self.objects.delete(_CRD, "", rest[1], kind)
@@ -345,12 +341,12 @@ class KubernetesAPI:
         kind, api_version = crd["spec"]["names"]["kind"], "%s/%s" % (group, version)
         if len(rest) == 1:
             if req.method == "POST":
-                return _json(self.objects.create(key, namespace, _body(req), kind=kind,
+                return _json(self.objects.create(key, namespace, read_body(req), kind=kind,
                                                  api_version=api_version), 201)
             if req.method != "GET":
                 raise KubeError(405, "MethodNotAllowed", "collection delete is not supported")
             items = self.objects.list(key, namespace or None)
-            return _json(_list(kind, items, self.objects.version(), api_version))
+            return _json(object_list(kind, items, self.objects.version(), api_version))
         if req.method == "DELETE":
             obj = self.objects.delete(key, namespace, rest[1], kind)
             return _json({"kind": "Status", "apiVersion": "v1", "metadata": {},
@@ -359,9 +355,6 @@ class KubernetesAPI:
         if req.method != "GET":
             raise KubeError(405, "MethodNotAllowed", "use the resource's collection URL")
         return _json(self.objects.get(key, namespace, rest[1], kind))
-
-
-_body = read_body
 
 
 def _openapi(rest: list[str]) -> dict[str, Any]:
