@@ -37,9 +37,9 @@ Excluded (:data:`EXCLUDED`, each with its reason):
   (:func:`test_plugin_cluster_lifecycle_passes`; it passes). In a whole run it
   cannot pass, against Magnum either: the plugin deletes the class's user and
   project after the class's first test, and the cluster create then acts with
-  the deleted user's token (Nova's keypair look-up, the trust). The RBAC variant also needs a keypair ``magnum-test`` that
-  nothing makes for its project member (the plain class makes its own), so it
-  fails with Magnum's 404 for the keypair.
+  the deleted user's token (Nova's keypair look-up, the trust). The RBAC variant
+  also needs a keypair ``magnum-test`` that nothing makes for its project member
+  (the plain class makes its own), so it fails with Magnum's 404 for the keypair.
 """
 from __future__ import annotations
 
@@ -289,9 +289,10 @@ def test_plugin_cluster_lifecycle_passes(workspace):
 
     Alone, because the plugin deletes a class's credentials after the class's first
     test (its class and per-test credentials share one list), and this test's
-    cluster create needs them alive (the keypair look-up in Nova, the trust). It creates a cluster (node_count 1), shows and lists it, reads
-    the CA, has a CSR signed, lists nodes and pods through the cluster's Kubernetes
-    API with that certificate, and deletes the cluster: about eleven minutes.
+    cluster create needs them alive (the keypair look-up in Nova, the trust). It
+    creates a cluster (node_count 1), shows and lists it, reads the CA, has a CSR
+    signed, lists nodes and pods through the cluster's Kubernetes API with that
+    certificate, and deletes the cluster: about eleven minutes.
     """
     test = (r'^magnum_tempest_plugin\.tests\.api\.v1\.test_cluster\.ClusterTest\.'
             r'test_create_list_sign_delete_clusters\b')
