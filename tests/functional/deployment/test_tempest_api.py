@@ -234,10 +234,12 @@ def _run(workspace, *selection: str, timeout: float = RUN_TIMEOUT) -> set[str]:
     run = subprocess.run([_bin('tempest'), 'run', *selection, '--concurrency', '2',
                           '--subunit'], cwd=str(workspace), capture_output=True,
                          timeout=timeout)
-    stream = run.stdout   # subunit v2
-    results = subprocess.run([_bin('subunit2csv')], input=stream, capture_output=True,
-                             timeout=60)
-    rows = list(csv.DictReader(io.StringIO(results.stdout.decode())))
+    # subunit v2, with whatever the tests' own subprocesses printed in between
+    # (copy_pod_logs.sh traces its commands): subunit2csv drops that.
+    stream = run.stdout
+    results = subprocess.run([_bin('subunit2csv'), '--no-passthrough'], input=stream,
+                             capture_output=True, timeout=60)
+    rows = list(csv.DictReader(io.StringIO(results.stdout.decode(errors='replace'))))
     statuses = {row['test']: row['status'] for row in rows}
     bad = {t: s for t, s in statuses.items() if s not in ('success', 'exists')}
     if bad or run.returncode or not statuses:
