@@ -1,6 +1,13 @@
 """Simulated Nova (compute v2.1): flavors, per-user keypairs and the servers stacks create.
 
 Mounted at ``/compute``; clients use ``/compute/v2.1/...``.
+
+Requests are served at the compute microversion they ask for
+(``OpenStack-API-Version: compute X.Y`` or ``X-OpenStack-Nova-API-Version``),
+2.1 when they ask for none, as Nova does; the answer names the version used.
+Keypairs are what differs here: from 2.2 they carry ``type``, a create answers
+201 (200 before) and a delete 204 (202 before). Clients that validate the 2.1
+bodies strictly (tempest's keypair client) get exactly 2.1's fields.
 """
 
 from __future__ import annotations
@@ -16,8 +23,49 @@ from magnum_like.cloudsim.wsgi import HTTPError, Router, empty_response, filter_
     json_response, paginate, read_json_object
 
 _FAULT_KEYS = {400: "badRequest", 404: "itemNotFound", 409: "conflictingRequest",
-               405: "HTTPMethodNotAllowed", 503: "serviceUnavailable"}
+               405: "HTTPMethodNotAllowed", 406: "notAcceptable",
+               503: "serviceUnavailable"}
+MIN_MICROVERSION = (2, 1)
 MAX_MICROVERSION = "2.90"
+#: From this microversion keypairs have a ``type`` and create/delete answer 201/204.
+KEYPAIR_TYPE_VERSION = (2, 2)
+#: The fields of a keypair as a create answers it (``private_key`` only when generated).
+_CREATE_FIELDS = ("name", "public_key", "fingerprint", "user_id")
+#: What a show adds to those (Nova's database columns).
+_SHOW_FIELDS = _CREATE_FIELDS + ("created_at", "id")
+
+
+def _version_tuple(text: str) -> tuple[int, int]:
+    major, minor = text.split(".")
+    return int(major), int(minor)
+
+
+def requested_microversion(req: webob.Request) -> tuple[int, int]:
+    """The compute microversion a request asks for (2.1 if none).
+
+    :raises HTTPError: 400 for a malformed version, 406 for one out of range.
+    """
+    value = None
+    # One header may name several services ("compute 2.10, volume 3.1").
+    for item in req.headers.get("OpenStack-API-Version", "").split(","):
+        parts = item.split()
+        if len(parts) == 2 and parts[0].lower() == "compute":
+            value = parts[1]
+    if value is None:
+        value = req.headers.get("X-OpenStack-Nova-API-Version")
+    if value is None:
+        return MIN_MICROVERSION
+    maximum = _version_tuple(MAX_MICROVERSION)
+    if value.strip().lower() == "latest":
+        return maximum
+    try:
+        version = _version_tuple(value.strip())
+    except ValueError:
+        raise HTTPError(400, "Invalid API version request string %s" % value) from None
+    if not MIN_MICROVERSION <= version <= maximum:
+        raise HTTPError(406, "Version %s is not supported by the API. Minimum is 2.1 and "
+                             "maximum is %s." % (value.strip(), MAX_MICROVERSION))
+    return version
 
 
 def nova_error(exc: HTTPError) -> webob.Response:
@@ -52,9 +100,23 @@ class NovaAPI:
 
     def __call__(self, req: webob.Request, path: str) -> webob.Response:
         """Dispatch a request whose path is relative to ``/compute``."""
+        try:
+            version = requested_microversion(req)
+        except HTTPError as exc:
+            return nova_error(exc)
+        req.environ["cloudsim.compute_version"] = version
         resp = self.router.dispatch(req, path)
-        resp.headers["OpenStack-API-Version"] = "compute %s" % MAX_MICROVERSION
+        text = "%d.%d" % version
+        resp.headers["OpenStack-API-Version"] = "compute %s" % text
+        resp.headers["X-OpenStack-Nova-API-Version"] = text
+        resp.headers["Vary"] = "OpenStack-API-Version, X-OpenStack-Nova-API-Version"
         return resp
+
+    @staticmethod
+    def _typed(req: webob.Request) -> bool:
+        """Whether the request's microversion has keypair types (2.2 on)."""
+        return req.environ.get("cloudsim.compute_version", MIN_MICROVERSION) \
+            >= KEYPAIR_TYPE_VERSION
 
     @staticmethod
     def _version_doc(req: webob.Request) -> dict[str, Any]:
@@ -116,9 +178,12 @@ class NovaAPI:
     # Keypairs belong to the calling user (see identity.py); an admin may name
     # another with ``?user_id=`` (and ``user_id`` in a create body), as in Nova.
 
-    @staticmethod
-    def _keypair_view(keypair: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in keypair.items() if k != "private_key"}
+    def _keypair_view(self, req: webob.Request, keypair: dict[str, Any],
+                      fields: tuple[str, ...]) -> dict[str, Any]:
+        view = {k: keypair.get(k) for k in fields}
+        if self._typed(req):
+            view["type"] = keypair.get("type", "ssh")
+        return view
 
     def _owner(self, req: webob.Request, requested: Any = None) -> str:
         caller = self.identity.caller(req)
@@ -137,8 +202,8 @@ class NovaAPI:
         owner = self._owner(req)
         with self.store.lock:
             mine = [kp for kp in self.store.keypairs.values() if kp.get("user_id") == owner]
-            items = [{"keypair": {k: v for k, v in self._keypair_view(kp).items()
-                                  if k in ("name", "public_key", "fingerprint", "type")}}
+            items = [{"keypair": self._keypair_view(req, kp,
+                                                    ("name", "public_key", "fingerprint"))}
                      for kp in sorted(mine, key=lambda k: k["name"])]
         return json_response({"keypairs": items})
 
@@ -158,11 +223,11 @@ class NovaAPI:
             keypair["type"] = body.get("type", "ssh")
             self.store.keypairs[keypair_key(owner, keypair["name"])] = keypair
             self.store.changed()
-            view = self._keypair_view(keypair)
+            view = self._keypair_view(req, keypair, _CREATE_FIELDS)
         if not body.get("public_key"):
             view["private_key"] = ("-----BEGIN OPENSSH PRIVATE KEY-----\nY2xvdWRzaW0=\n"
                                    "-----END OPENSSH PRIVATE KEY-----\n")
-        return json_response({"keypair": view}, status=200)
+        return json_response({"keypair": view}, status=201 if self._typed(req) else 200)
 
     def get_keypair(self, req: webob.Request, name: str) -> webob.Response:
         """One keypair of the user."""
@@ -171,16 +236,18 @@ class NovaAPI:
             keypair = self.store.find_keypair(owner, name)
             if keypair is None:
                 raise HTTPError(404, "Keypair %s not found for user %s" % (name, owner))
-            return json_response({"keypair": self._keypair_view(keypair)})
+            view = self._keypair_view(req, keypair, _SHOW_FIELDS)
+            view.update(deleted=False, updated_at=None, deleted_at=None)
+            return json_response({"keypair": view})
 
     def delete_keypair(self, req: webob.Request, name: str) -> webob.Response:
-        """Delete a keypair of the user; 202."""
+        """Delete a keypair of the user; 202 (204 from 2.2)."""
         owner = self._owner(req)
         with self.store.lock:
             if self.store.keypairs.pop(keypair_key(owner, name), None) is None:
                 raise HTTPError(404, "Keypair %s not found for user %s" % (name, owner))
             self.store.changed()
-        return empty_response(202)
+        return empty_response(204 if self._typed(req) else 202)
 
     # -- servers --------------------------------------------------------------------
 

@@ -95,7 +95,10 @@ class KeystoneServer:
         password_hash_rounds``): 4, the least, keeps user creation cheap for tests;
         Keystone's own default is 12 (benchmarks that time user creation use it).
     :param processes: serving processes (one thread each; Keystone is not safe
-        with several threads per process).
+        with several threads per process). Default: 4 on a database server, 1 on
+        SQLite, whose file lock makes concurrent writes from several processes fail
+        with "database is locked" (a 500 to a token or user create: tempest's dynamic
+        credentials met it at once).
     :param cache_servers: ``host:port`` of memcached servers for Keystone's own
         cache (``[cache] backend = oslo_cache.memcache_pool``, as deployments
         configure it; needs python-memcached, the ``memcache`` extra); empty:
@@ -105,10 +108,12 @@ class KeystoneServer:
     def __init__(self, directory: str | None = None, *, host: str = '127.0.0.1',
                  port: int = 0, admin_password: str = 'admin-secret',
                  db_url: str | None = None, password_hash_rounds: int = 4,
-                 processes: int = 4, cache_servers: tuple[str, ...] = ()) -> None:
+                 processes: int | None = None, cache_servers: tuple[str, ...] = ()) -> None:
         self.db_url = db_url
         self.cache_servers = tuple(cache_servers)
         self.password_hash_rounds = password_hash_rounds
+        if processes is None:
+            processes = 4 if db_url and not db_url.startswith('sqlite') else 1
         self.processes = max(1, processes)
         self.directory = directory
         self._own_directory = directory is None

@@ -63,6 +63,20 @@ def test_unknown_keypair_is_404_as_in_magnum(member, cloud_checks):
     create(member, template, keypair='default')
 
 
+def test_missing_flavor_is_reported_before_a_missing_keypair(member, cloud_checks):
+    # Magnum checks the keypair last: a create naming a missing flavor and a missing
+    # keypair is a 400 for the flavor (magnum-tempest-plugin's
+    # test_create_cluster_with_nonexisting_flavor sends exactly that).
+    template = make_template(keypair_id='no-such-key')
+    resp = member.post(CL, {'cluster_template_id': template.uuid, 'name': 'fl',
+                            'flavor_id': 'aaa'})
+    assert_error(resp, 400, 'Unable to find flavor aaa.')
+    resp = member.post(CL, {'cluster_template_id': template.uuid, 'name': 'fl',
+                            'master_flavor_id': 'bbb', 'keypair': 'also-missing'})
+    assert_error(resp, 400, 'Unable to find flavor bbb.')
+    assert member.get(CL).json()['clusters'] == []  # nothing written
+
+
 def test_create_defaults(member, template):
     body = {'cluster_template_id': template.name}
     resp = member.post(CL, body)

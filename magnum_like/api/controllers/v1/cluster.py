@@ -75,20 +75,25 @@ driver_for = cluster_operation.driver_for
 
 
 def _check_cloud(values: dict, given: dict) -> None:
-    """Keypair and flavors exist (and have a root disk without a boot volume)."""
+    """Flavors, networks and keypair exist (flavors have a root disk without a boot volume).
+
+    When several are missing the error is Magnum's first, in Magnum's order: flavors,
+    then the fixed network and subnet, the keypair last (so a cluster naming a missing
+    flavor and a missing keypair is a 400 for the flavor, not a 404 for the keypair).
+    """
     if not CONF.cluster_template.validate_cloud_resources:
         return
     resources = cloud.get_cloud_resources(ctl.context())
-    calls = [(resources.get_keypair, (values['keypair'],))] if values.get('keypair') else []
     flavor_fields = [f for f in ('flavor_id', 'master_flavor_id') if values.get(f)]
-    calls += [(resources.get_flavor, (values[f],)) for f in flavor_fields]
-    first = len(calls) - len(flavor_fields)
+    calls = [(resources.get_flavor, (values[f],)) for f in flavor_fields]
     if 'fixed_network' in given:
         calls.append((resources.get_network, (values['fixed_network'],)))
     if 'fixed_subnet' in given:
         calls.append((resources.get_subnet, (values['fixed_subnet'],)))
-    # independent: at the same time
-    flavors = cloud.gather(calls)[first:first + len(flavor_fields)]
+    if values.get('keypair'):
+        calls.append((resources.get_keypair, (values['keypair'],)))
+    # independent: at the same time; gather raises the first failure in this order
+    flavors = cloud.gather(calls)[:len(flavor_fields)]
     boot_volume = rules.label_int(values['labels'], 'boot_volume_size', 0)
     for field, flavor in zip(flavor_fields, flavors):
         if not boot_volume and flavor.get('disk') == 0:
