@@ -283,8 +283,12 @@ class OpenStackCloudResources:
         if resp.status_code == 404:
             return None
         if resp.status_code in (401, 403):
-            raise exception.AuthorizationFailure(client=service,
-                                                 message='HTTP %d' % resp.status_code)
+            why = ("it refused the caller's token (expired, revoked, or its user or "
+                   'project deleted)' if resp.status_code == 401
+                   else 'it does not let the caller read %s' % path)
+            raise exception.AuthorizationFailure(
+                client=service, message='%s answered HTTP %d: %s.' % (service, resp.status_code,
+                                                                      why))
         if resp.status_code >= 400:
             raise exception.ServiceUnavailable(
                 service=service, reason='HTTP %d from %s' % (resp.status_code, path))

@@ -45,7 +45,7 @@ def sim(cloud, monkeypatch):
     clock = Clock()
     monkeypatch.setattr(cloud_mod.CACHE, 'clock', clock)
     yield types.SimpleNamespace(request_counts=cloud.request_counts, store=cloud.store,
-                                clock=clock)
+                                clock=clock, faults=cloud.faults)
     for (group, name) in overrides:
         CONF.clear_override(name, group=group)
     CONF.clear_override('auth_strategy', group='api')
@@ -212,3 +212,14 @@ def test_remembered_look_ups_are_answered_without_the_pool(sim, monkeypatch):
     # a miss among hits still goes to the cloud (alone: in the caller's thread)
     check('p1', dict(TEMPLATE, fixed_network='private'))
     assert submitted == [] and asked(sim, before)['network'] == 1
+
+
+@pytest.mark.parametrize('status, says', [(401, "refused the caller's token"),
+                                          (403, 'does not let the caller read')])
+def test_a_refusing_service_is_named_with_the_reason(sim, status, says):
+    sim.faults.add('api', service='image', status=status, count=1)
+    with pytest.raises(exception.AuthorizationFailure) as caught:
+        check('p1')
+    message = str(caught.value)
+    assert message.startswith('Glance answered HTTP %d: ' % status), message
+    assert says in message
