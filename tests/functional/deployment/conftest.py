@@ -27,6 +27,7 @@ except under ``CI=true`` where it fails.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -397,9 +398,10 @@ driver = messagingv2
         return {c['uuid']: c for c in resp.json()['clusters']}
 
 
-@pytest.fixture(scope='session')
-def deployment(tmp_path_factory):
-    running = Deployment(tmp_path_factory.mktemp('deployment'))
+@contextlib.contextmanager
+def started(running):
+    """Start a deployment, hand it out, stop it; the end of any log with a
+    traceback goes to stderr (the tests that read the logs say why they failed)."""
     try:
         running.start()
         yield running
@@ -409,6 +411,12 @@ def deployment(tmp_path_factory):
             text = running.log(name)
             if 'Traceback' in text:
                 sys.stderr.write('--- %s.log (last lines)\n%s\n' % (name, text[-3000:]))
+
+
+@pytest.fixture(scope='session')
+def deployment(tmp_path_factory):
+    with started(Deployment(tmp_path_factory.mktemp('deployment'))) as running:
+        yield running
 
 
 def keypair_and_template(deployment, keypair: str, template: str, *extra: str) -> str:

@@ -200,16 +200,8 @@ cluster_delete_timeout = 5
 @pytest.fixture(scope='module')
 def tempest_deployment(tmp_path_factory):
     install()
-    running = TempestDeployment(tmp_path_factory.mktemp('tempest'))
-    try:
-        running.start()
+    with deploy.started(TempestDeployment(tmp_path_factory.mktemp('tempest'))) as running:
         yield running
-    finally:
-        running.stop()
-        for name in running.log_names():
-            text = running.log(name)
-            if 'Traceback' in text:
-                sys.stderr.write('--- %s.log (last lines)\n%s\n' % (name, text[-3000:]))
 
 
 def _method(test_id: str) -> str:
