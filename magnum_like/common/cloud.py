@@ -313,23 +313,29 @@ class OpenStackCloudResources:
             return (('network', self._project, ident, external),)
         return ((kind, self._project, ident),)
 
-    def remembered(self, method: str, args: tuple, kwargs: dict) -> dict | None:
-        """The answer :data:`CACHE` holds for ``self.<method>(*args, **kwargs)``, or
-        None (not remembered, or not a look-up). Asks no one: :func:`gather`
-        answers such calls at once instead of handing them to its pool."""
-        kind = method[4:] if method.startswith('get_') else None
-        if not self._remember or kind not in _KINDS or len(args) != 1:
+    def _peek(self, kind: str, ident: str, external: bool = False) -> dict | None:
+        """What :data:`CACHE` holds for this look-up, or None; asks no one."""
+        if not self._remember:
             return None
-        for key in self._keys(kind, args[0], bool(kwargs.get('external'))):
+        for key in self._keys(kind, ident, external):
             found = CACHE.get(key)
             if found is not None:
                 return found
         return None
 
+    def remembered(self, method: str, args: tuple, kwargs: dict) -> dict | None:
+        """:meth:`_peek` for a call ``self.<method>(*args, **kwargs)``; None for a call
+        that is not a look-up. :func:`gather` answers such calls at once instead of
+        handing them to its pool."""
+        kind = method[4:] if method.startswith('get_') else None
+        if kind not in _KINDS or len(args) != 1:
+            return None
+        return self._peek(kind, args[0], bool(kwargs.get('external')))
+
     def _remembered(self, kind: str, ident: str, fetch: Callable[[], dict], *,
                     external: bool = False) -> dict:
         """``fetch()``'s answer, from :data:`CACHE` while it is fresh."""
-        found = self.remembered('get_' + kind, (ident,), {'external': external})
+        found = self._peek(kind, ident, external)
         if found is None:
             found = fetch()
             if self._remember:

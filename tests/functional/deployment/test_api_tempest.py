@@ -49,15 +49,14 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 
 import pytest
 
 from tests.fixtures import keystone as keystone_fixture
+from tests.fixtures import tool_venv
 from tests.functional.deployment import conftest as deploy
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))))
+ROOT = tool_venv.ROOT
 VENV = os.path.join(ROOT, '.tempest-venv')
 TEMPEST = 'tempest==47.0.0'
 PLUGIN = 'magnum-tempest-plugin==2.12.0'
@@ -91,14 +90,11 @@ def _bin(name: str) -> str:
 
 
 def install() -> None:
-    """Make :data:`VENV` with tempest and the plugin (pip only checks a made one)."""
+    """Make :data:`VENV` with tempest and the plugin, unless it has them already."""
+    pins = dict(p.split('==') for p in (TEMPEST, PLUGIN))
     try:
-        if not os.path.exists(_bin('python')):
-            subprocess.run([sys.executable, '-m', 'venv', VENV], check=True, timeout=300,
-                           capture_output=True)
-        subprocess.run([_bin('python'), '-m', 'pip', 'install', '-q', '-c',
-                        os.path.join(ROOT, 'upper-constraints.txt'), TEMPEST, PLUGIN],
-                       check=True, timeout=900, capture_output=True, text=True)
+        tool_venv.ensure(VENV, [TEMPEST, PLUGIN],
+                         lambda python: tool_venv.has_versions(python, pins))
     except subprocess.CalledProcessError as error:
         deploy.unavailable('cannot install %s and %s into %s: %s'
                            % (TEMPEST, PLUGIN, VENV, (error.stderr or '')[-2000:]))

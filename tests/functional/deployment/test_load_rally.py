@@ -37,7 +37,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 
 import pytest
@@ -45,10 +44,10 @@ import sqlalchemy as sa
 
 from magnum_like.pki import spares
 from tests.fixtures import keystone as keystone_fixture
+from tests.fixtures import tool_venv
 from tests.functional.deployment import conftest as deploy
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))))
+ROOT = tool_venv.ROOT
 RALLY_OPENSTACK = ('rally-openstack', '4.1.0')
 VENV = os.path.join(ROOT, '.tox', 'rally')
 #: Seconds for the whole Rally task (it takes about two minutes here).
@@ -122,32 +121,19 @@ WORKLOADS = [
 ]
 
 
-def _installed(python: str) -> bool:
-    name, version = RALLY_OPENSTACK
-    probe = subprocess.run(
-        [python, '-c', 'import importlib.metadata as m; print(m.version(%r))' % name],
-        capture_output=True, text=True)
-    return probe.returncode == 0 and probe.stdout.strip() == version
-
-
 @pytest.fixture(scope='module')
 def rally_bin() -> str:
     """``rally`` of :data:`VENV`, installed on first use (a failed install fails in CI)."""
-    python = os.path.join(VENV, 'bin', 'python')
-    if not (os.path.exists(python) and _installed(python)):
-        try:
-            subprocess.run([sys.executable, '-m', 'venv', VENV], check=True, timeout=300,
-                           capture_output=True)
-            subprocess.run([python, '-m', 'pip', 'install', '-q', '-c',
-                            os.path.join(ROOT, 'upper-constraints.txt'),
-                            '%s==%s' % RALLY_OPENSTACK], check=True, timeout=900,
-                           capture_output=True, text=True)
-        except subprocess.CalledProcessError as error:
-            deploy.unavailable('cannot install %s==%s into %s: %s' % (
-                *RALLY_OPENSTACK, VENV, (error.stderr or '')[-2000:]))
-        except subprocess.TimeoutExpired as error:
-            deploy.unavailable('installing rally-openstack timed out: %s' % error)
-        assert _installed(python)
+    pins = dict([RALLY_OPENSTACK])
+    try:
+        python = tool_venv.ensure(VENV, ['%s==%s' % RALLY_OPENSTACK],
+                                  lambda python: tool_venv.has_versions(python, pins))
+    except subprocess.CalledProcessError as error:
+        deploy.unavailable('cannot install %s==%s into %s: %s' % (
+            *RALLY_OPENSTACK, VENV, (error.stderr or '')[-2000:]))
+    except subprocess.TimeoutExpired as error:
+        deploy.unavailable('installing rally-openstack timed out: %s' % error)
+    assert tool_venv.has_versions(python, pins)
     return os.path.join(VENV, 'bin', 'rally')
 
 

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+from tests.fixtures import tool_venv
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 
@@ -26,14 +28,7 @@ def heat_python() -> str:
     """
     if _has_heat(sys.executable):
         return sys.executable
-    venv = os.path.join(ROOT, '.tox', 'heat')
-    python = os.path.join(venv, 'bin', 'python')
-    if not os.path.exists(python) or not _has_heat(python):
-        subprocess.run([sys.executable, '-m', 'venv', venv], check=True)
-        subprocess.run([python, '-m', 'pip', 'install', '-q', '-c',
-                        os.path.join(ROOT, 'upper-constraints.txt'), 'openstack-heat'],
-                       check=True)
-    return python
+    return tool_venv.ensure(os.path.join(ROOT, '.tox', 'heat'), ['openstack-heat'], _has_heat)
 
 
 def validate_bodies(heat_python: str, tmp_path, bodies: dict[str, dict]) -> None:
