@@ -267,17 +267,29 @@ def get_cluster_by_name(context: Any, name: str) -> models.Cluster:
 
 def get_cluster_list(context: Any, *, limit: int | None = None, marker: str | None = None,
                      sort_key: str | None = None, sort_dir: str | None = None,
-                     filters: dict | None = None) -> list[models.Cluster]:
+                     filters: dict | None = None,
+                     columns: tuple[str, ...] | None = None) -> list[models.Cluster]:
     """Visible clusters, one page. ``filters`` may also hold ``node_count``/``master_count``.
 
     Each row comes with ``listed_node_count``/``listed_master_count`` read in the
     same statement.
 
+    :param columns: read only these columns, as read-only rows (``row.uuid``)
+        instead of model objects: a list that shows a few fields neither fetches
+        nor decodes the others.
     :raises InvalidSortKey:
     :raises InvalidParameterValue:
     """
     with utils.reader() as session:
-        query = _cluster_query(session, context, filters).options(
+        query = _cluster_query(session, context, filters)
+        if columns is not None:
+            return utils.paginate(
+                query, _CLUSTER, limit=limit, marker=marker, sort_key=sort_key,
+                sort_dir=sort_dir,
+                as_rows=[getattr(_CLUSTER, name) for name in columns] + [
+                    _node_sum(master=False).label('listed_node_count'),
+                    _node_sum(master=True).label('listed_master_count')])
+        query = query.options(
             orm.with_expression(_CLUSTER.listed_node_count, _node_sum(master=False)),
             orm.with_expression(_CLUSTER.listed_master_count, _node_sum(master=True)))
         return utils.paginate(query, _CLUSTER, limit=limit, marker=marker, sort_key=sort_key,

@@ -99,6 +99,9 @@ class ClusterTemplate(Base):
     __tablename__ = 'cluster_template'
     __table_args__ = (
         sa.UniqueConstraint('uuid', name='uniq_cluster_template0uuid'),
+        # The list's visibility filter (project_id = :project OR public) uses both.
+        sa.Index('ix_cluster_template_project_id', 'project_id'),
+        sa.Index('ix_cluster_template_public', 'public'),
         TABLE_ARGS,
     )
 

@@ -182,6 +182,47 @@ def _no_second_rollback(engine: sa.engine.Engine) -> None:
     engine.pool._reset_on_return = sa.pool.base.reset_none
 
 
+#: A pooled connection idle for longer than this is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_only_idle(engine: sa.engine.Engine) -> None:
+    """Ping a pooled connection only when it sat unused for a while.
+
+    oslo.db turns on SQLAlchemy's ``pool_pre_ping``: a ping before every
+    checkout, one of a read's three round trips to the server. A connection
+    returned less than :data:`PING_AFTER_IDLE_SECONDS` ago is handed out as it
+    is; one idle for longer (a database restart takes longer than that) is
+    pinged first, and a failed ping replaces it and every older pooled
+    connection (SQLAlchemy's own pre-ping does the same). A connection that
+    died within the last second fails its statement instead: SQLAlchemy then
+    drops the whole pool and that one request answers 503 (what an outage
+    answers anyway). ``tests/functional/db/test_round_trips.py`` pins both.
+    """
+    pool = engine.pool
+    if not pool._pre_ping:
+        return
+    pool._pre_ping = False
+    dialect = engine.dialect
+
+    @sa.event.listens_for(pool, 'connect')
+    def _connected(dbapi_connection, record):
+        record.info['returned_at'] = time.monotonic()
+
+    @sa.event.listens_for(pool, 'checkin')
+    def _returned(dbapi_connection, record):
+        if record is not None:
+            record.info['returned_at'] = time.monotonic()
+
+    @sa.event.listens_for(pool, 'checkout')
+    def _handed_out(dbapi_connection, record, proxy):
+        returned_at = record.info.get('returned_at')
+        if returned_at is not None and time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS:
+            return
+        if not dialect._do_ping_w_event(dbapi_connection):
+            raise sa.exc.InvalidatePoolError()
+
+
 class _Facade:
     """The process's transaction context, created on first use."""
 
@@ -205,6 +246,7 @@ class _Facade:
                     _pool_sqlite_file(engine)
                 else:
                     _no_second_rollback(engine)
+                    _ping_only_idle(engine)
                 self.context = context
             return self.context
 
@@ -340,13 +382,14 @@ def apply_filters(query: orm.Query, model: type[models.Base],
 
 def paginate(query: orm.Query, model: type[models.Base], *, limit: int | None = None,
              marker: Any = None, sort_key: str | None = None, sort_dir: str | None = None,
-             marker_column: str = 'uuid', as_rows: bool = False) -> list:
+             marker_column: str = 'uuid', as_rows: bool | list = False) -> list:
     """One page of ``query``: sorted by ``sort_key`` then ``id``, after ``marker``.
 
     :param marker: value of ``marker_column`` of the previous page's last row.
     :param as_rows: return read-only rows of the table's columns (named tuples:
         ``row.uuid``, ``row._asdict()``; no ORM objects built, for pages of
-        many rows) instead of model objects.
+        many rows) instead of model objects; a list of columns (or labelled
+        expressions) reads only those.
     :raises InvalidSortKey: ``sort_key`` is not a column of the table.
     :raises InvalidParameterValue: bad ``sort_dir``, ``limit`` or unknown ``marker``.
     """
@@ -372,7 +415,8 @@ def paginate(query: orm.Query, model: type[models.Base], *, limit: int | None = 
             raise exception.InvalidParameterValue(err='Invalid marker: %s' % marker)
     sort_keys = [sort_key] if sort_key == 'id' else [sort_key, 'id']
     if as_rows:
-        query = query.with_entities(*model.__table__.columns)
+        query = query.with_entities(
+            *(model.__table__.columns if as_rows is True else as_rows))
     query = db_utils.paginate_query(query, model, limit, sort_keys, marker=marker_row,
                                     sort_dir=sort_dir)
     if as_rows:

@@ -46,4 +46,4 @@ def test_wheel_installs_migrations_where_migration_py_finds_them(tmp_path):
                          env={**os.environ, 'PYTHONPATH': str(target)}).stdout.split()
     assert out[0] == str(target / 'magnum_like' / 'db' / 'migrations')
     assert 'site-packages' in out[1]
-    assert out[2] == 'b9d4e1f7a2c6'
+    assert out[2] == 'd6a2f9c4e813'

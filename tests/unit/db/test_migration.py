@@ -31,7 +31,7 @@ def test_alembic_from_repo_root_is_the_library():
 
 
 def test_single_head():
-    assert migration.head() == 'b9d4e1f7a2c6'
+    assert migration.head() == 'd6a2f9c4e813'
 
 
 def test_upgrade_creates_sqlite_directory(tmp_path):

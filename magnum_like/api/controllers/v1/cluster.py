@@ -255,7 +255,8 @@ class ClustersController(rest.RestController):
         page = pagination.make_page(limit=limit, marker=marker, sort_key=sort_key,
                                     sort_dir=sort_dir, allowed_keys=SORT_KEYS)
         rows = db.get_cluster_list(ctl.context(), limit=page.limit, marker=page.marker,
-                                   sort_key=page.sort_key, sort_dir=page.sort_dir)
+                                   sort_key=page.sort_key, sort_dir=page.sort_dir,
+                                   columns=None if full else cluster_types.LIST_ROW_COLUMNS)
         if not full:
             return base.collection_dict(
                 'clusters', _render(rows, full=False), limit=page.limit,
