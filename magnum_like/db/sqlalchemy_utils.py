@@ -42,6 +42,9 @@ SQLITE_BUSY_TIMEOUT_MS = 10000
 #: Whether the transaction the current thread is opening writes (see ``writer``).
 _WRITING: contextvars.ContextVar[bool] = contextvars.ContextVar('magnum_like_db_writing',
                                                                 default=False)
+#: Whether the transaction the current thread is opening is a :func:`reader`'s.
+_READING: contextvars.ContextVar[bool] = contextvars.ContextVar('magnum_like_db_reading',
+                                                                default=False)
 
 
 class DatabaseBusy(exception.ServiceUnavailable, db_exc.DBDeadlock):
@@ -223,6 +226,46 @@ def _ping_only_idle(engine: sa.engine.Engine) -> None:
             raise sa.exc.InvalidatePoolError()
 
 
+def _autocommit_reads(engine: sa.engine.Engine) -> None:
+    """MariaDB/MySQL over PyMySQL: a read is its statement alone, no ROLLBACK after it.
+
+    Connections run in autocommit mode. Every transaction but a :func:`reader`'s
+    opens with an explicit ``BEGIN`` (writes, and raw ``engine.begin()`` users,
+    stay atomic), and the dialect sends ``ROLLBACK`` only while the server
+    reports a transaction open (PyMySQL keeps the status flags of the last
+    answer). A reader's statements therefore run without a transaction around
+    them: each sees the latest committed rows, as under READ COMMITTED, rather
+    than one snapshot (no read here relies on one: the API reads a page and its
+    node groups in separate transactions anyway). That saves a read one of its
+    two round trips. ``tests/functional/db/test_round_trips.py`` pins them.
+    """
+    if engine.dialect.driver != 'pymysql':
+        return
+    from pymysql.constants import SERVER_STATUS
+
+    in_transaction = SERVER_STATUS.SERVER_STATUS_IN_TRANS
+    dialect = engine.dialect
+    rollback = dialect.do_rollback
+
+    @sa.event.listens_for(engine, 'checkout')
+    def _autocommit(dbapi_connection, record, proxy):
+        # Also the connections oslo.db opened before this listener existed; the
+        # flag is read from the last answer, so only a change costs a round trip.
+        if not dbapi_connection.get_autocommit():
+            dbapi_connection.autocommit(True)
+
+    @sa.event.listens_for(engine, 'begin')
+    def _begin(conn):
+        if not _READING.get():
+            conn.exec_driver_sql('BEGIN')
+
+    def do_rollback(dbapi_connection):
+        if dbapi_connection.server_status & in_transaction:
+            rollback(dbapi_connection)
+
+    dialect.do_rollback = do_rollback
+
+
 class _Facade:
     """The process's transaction context, created on first use."""
 
@@ -247,6 +290,7 @@ class _Facade:
                 else:
                     _no_second_rollback(engine)
                     _ping_only_idle(engine)
+                    _autocommit_reads(engine)
                 self.context = context
             return self.context
 
@@ -282,6 +326,7 @@ def get_engine() -> sa.engine.Engine:
 @contextlib.contextmanager
 def _transaction(manager: Any, writing: bool) -> Any:
     token = _WRITING.set(writing)
+    reading = _READING.set(not writing)
     try:
         with manager.using(_DBContext()) as session:
             yield session
@@ -301,6 +346,7 @@ def _transaction(manager: Any, writing: bool) -> Any:
         _AVAILABILITY.succeeded()
     finally:
         _WRITING.reset(token)
+        _READING.reset(reading)
 
 
 def writer() -> Any:

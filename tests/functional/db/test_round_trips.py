@@ -1,15 +1,19 @@
 """What a request's read and write cost the database server, statement by statement.
 
-On MariaDB and PostgreSQL (where each statement is a round trip): a read is the
-query and one ROLLBACK, with the pool's liveness ping before them only when the
-connection sat idle for over a second; a write ends with its COMMIT and nothing
-after it (the pool does not roll back a connection whose transaction has
-already ended).
+Each statement is a round trip. On MariaDB a read is its query alone (the
+connection is in autocommit mode; no ROLLBACK follows), on PostgreSQL the query
+and one ROLLBACK; either way the pool's liveness ping comes first only when the
+connection sat idle for over a second. A write is BEGIN (MariaDB), its
+statements and COMMIT, and nothing after it (the pool does not roll back a
+connection whose transaction has already ended). On MariaDB what PyMySQL sends
+is counted; on PostgreSQL the statements SQLAlchemy executes and the dialect's
+commit, rollback and ping.
 """
 from __future__ import annotations
 
 import uuid
 
+import pymysql
 import pytest
 import sqlalchemy as sa
 
@@ -19,29 +23,54 @@ from magnum_like.db import sqlalchemy_utils
 from tests.fixtures import database
 
 
+def _spy_pymysql(monkeypatch, seen: list[str]) -> None:
+    """Record every command PyMySQL sends: a query's first word, or PING."""
+    original = pymysql.connections.Connection._execute_command
+
+    def spy(self, command, sql):
+        if command == pymysql.constants.COMMAND.COM_PING:
+            seen.append('PING')
+        elif command == pymysql.constants.COMMAND.COM_QUERY:
+            text = sql.decode() if isinstance(sql, bytes) else sql
+            seen.append(text.split()[0].upper())
+        return original(self, command, sql)
+    monkeypatch.setattr(pymysql.connections.Connection, '_execute_command', spy)
+
+
+def _spy_dialect(engine: sa.engine.Engine, seen: list[str]) -> None:
+    sa.event.listen(engine, 'before_cursor_execute',
+                    lambda conn, cursor, statement, *args: seen.append(
+                        statement.split()[0].upper()))
+    dialect = engine.dialect
+    for name, word in (('do_rollback', 'ROLLBACK'), ('do_commit', 'COMMIT'),
+                       ('do_ping', 'PING')):
+        original = getattr(dialect, name)
+
+        def spy(dbapi_connection, _original=original, _word=word):
+            seen.append(_word)
+            return _original(dbapi_connection)
+        setattr(dialect, name, spy)
+
+
 @pytest.fixture(params=['mysql', 'postgresql'])
-def statements(request):
+def statements(request, monkeypatch):
     url = database.provision_database(request.param)
     try:
         database.use_database(url)
         engine = sqlalchemy_utils.get_engine()
         seen: list[str] = []
-        sa.event.listen(engine, 'before_cursor_execute',
-                        lambda conn, cursor, statement, *args: seen.append(
-                            statement.split()[0].upper()))
-        dialect = engine.dialect
-        for name, word in (('do_rollback', 'ROLLBACK'), ('do_commit', 'COMMIT'),
-                           ('do_ping', 'PING')):
-            original = getattr(dialect, name)
-
-            def spy(dbapi_connection, _original=original, _word=word):
-                seen.append(_word)
-                return _original(dbapi_connection)
-            setattr(dialect, name, spy)
+        if request.param == 'mysql':
+            _spy_pymysql(monkeypatch, seen)
+        else:
+            _spy_dialect(engine, seen)
         yield seen
     finally:
         database.reset_database_config()
         database.drop_database(url)
+
+
+def _mysql(seen) -> bool:
+    return sqlalchemy_utils.get_engine().dialect.name != 'postgresql'
 
 
 def test_a_read_and_a_write_end_their_transaction_once(statements):
@@ -49,12 +78,39 @@ def test_a_read_and_a_write_end_their_transaction_once(statements):
     db_api.get_cluster_list(ctx)        # the pool's first connection
     statements.clear()
     assert db_api.get_cluster_list(ctx) == []
-    assert statements == ['SELECT', 'ROLLBACK']
+    assert statements == (['SELECT'] if _mysql(statements) else ['SELECT', 'ROLLBACK'])
     statements.clear()
     db_api.create_cluster_template({'uuid': str(uuid.uuid4()), 'name': 't', 'coe': 'kubernetes',
                                     'image_id': 'img', 'project_id': 'p', 'user_id': 'u'})
-    assert statements[0] != 'PING' and statements[-1] == 'COMMIT'
-    assert 'ROLLBACK' not in statements
+    assert statements[0] == ('BEGIN' if _mysql(statements) else 'INSERT')
+    assert statements[-1] == 'COMMIT'
+    assert 'ROLLBACK' not in statements and 'PING' not in statements
+
+
+def test_a_failed_write_is_rolled_back(statements):
+    template = {'uuid': str(uuid.uuid4()), 'name': 't', 'coe': 'kubernetes', 'image_id': 'img',
+                'project_id': 'p', 'user_id': 'u'}
+    db_api.create_cluster_template(template)
+    statements.clear()
+    with pytest.raises(Exception):
+        db_api.create_cluster_template(template)        # the same uuid: refused
+    assert statements[-1] == 'ROLLBACK'
+    statements.clear()
+    ctx = ml_context.RequestContext(project_id='p', user_id='u')
+    assert [t.uuid for t in db_api.get_cluster_template_list(ctx)] == [template['uuid']]
+
+
+def test_writes_stay_atomic(statements):
+    """A transaction that fails after its first write leaves nothing."""
+    engine = sqlalchemy_utils.get_engine()
+    with pytest.raises(RuntimeError):
+        with sqlalchemy_utils.writer() as session:
+            session.execute(sa.text("INSERT INTO cluster_template (uuid, name) "
+                                    "VALUES ('a1', 'half')"))
+            raise RuntimeError('fails before its commit')
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql(
+            "SELECT COUNT(*) FROM cluster_template WHERE name = 'half'").scalar() == 0
 
 
 def test_a_connection_idle_for_a_while_is_pinged_first(statements, monkeypatch):
@@ -63,7 +119,8 @@ def test_a_connection_idle_for_a_while_is_pinged_first(statements, monkeypatch):
     monkeypatch.setattr(sqlalchemy_utils, 'PING_AFTER_IDLE_SECONDS', 0.0)
     statements.clear()
     assert db_api.get_cluster_list(ctx) == []
-    assert statements == ['PING', 'SELECT', 'ROLLBACK']
+    assert statements == (['PING', 'SELECT'] if _mysql(statements)
+                          else ['PING', 'SELECT', 'ROLLBACK'])
 
 
 def _kill_pooled_connection() -> None:

@@ -111,6 +111,10 @@ def test_visibility_matrix(sqlite_db, row, expected):
     for viewer, visible in zip(VIEWERS, expected):
         listed = [t.uuid for t in db.get_cluster_template_list(viewer)]
         assert (template.uuid in listed) is visible, (viewer.project_id, viewer.is_admin)
+        # The first page as rows (a prebuilt statement) shows the same.
+        first_page = [t.uuid for t in db.get_cluster_template_list(viewer, limit=10,
+                                                                   as_rows=True)]
+        assert first_page == listed
         if visible:
             db.get_cluster_template_by_uuid(viewer, template.uuid)
             db.get_cluster_template_by_id(viewer, template.id)
@@ -126,6 +130,19 @@ class TestList:
     def test_default_order_is_id(self, sqlite_db):
         made = [make(name=n).uuid for n in 'cab']
         assert [t.uuid for t in db.get_cluster_template_list(ctx())] == made
+
+    def test_first_page_rows_equal_the_general_query(self, sqlite_db):
+        for n in range(5):
+            make(name='t%d' % n, labels={'n': str(n)}, public=n % 2 == 0)
+        make(name='other', project='p2', public=True)
+        make(name='hidden', project='p2')
+        for viewer in VIEWERS:
+            for limit in (1, 3, 100):
+                fast = db.get_cluster_template_list(viewer, limit=limit, as_rows=True)
+                # A filter every template matches takes the general, per-request query.
+                general = db.get_cluster_template_list(
+                    viewer, limit=limit, filters={'coe': 'kubernetes'}, as_rows=True)
+                assert [row._asdict() for row in fast] == [row._asdict() for row in general]
 
     def test_sort_key_and_dir(self, sqlite_db):
         for n in 'cab':

@@ -69,6 +69,25 @@ class TestClusters:
         with pytest.raises(exception.InvalidParameterValue):
             db.get_cluster_list(ctx(), marker='missing')
 
+    def test_first_page_of_columns_equals_the_general_query(self, sqlite_db):
+        made = [cluster('c%d' % i, project='p1' if i % 3 else 'p2', labels={'i': str(i)})
+                for i in range(7)]
+        for made_cluster in made:
+            nodegroup(made_cluster.uuid, 'default-master', role='master', count=1,
+                      project=made_cluster.project_id)
+            nodegroup(made_cluster.uuid, 'default-worker', count=2,
+                      project=made_cluster.project_id)
+        columns = ('uuid', 'name', 'labels', 'status', 'stack_id')
+        for viewer in (ctx(), ctx('p2'), ctx(all_tenants=True)):
+            for limit in (1, 4, 100):
+                fast = db.get_cluster_list(viewer, limit=limit, columns=columns)
+                # A filter every cluster matches takes the general, per-request query.
+                general = db.get_cluster_list(viewer, limit=limit, columns=columns,
+                                              filters={'master_count': 1})
+                assert fast and [row._asdict() for row in fast] == [
+                    row._asdict() for row in general]
+                assert fast[0].listed_node_count == 2 and fast[0].listed_master_count == 1
+
     def test_node_counts_come_from_nodegroups(self, sqlite_db):
         big, small, empty = cluster('big'), cluster('small'), cluster('empty')
         nodegroup(big.uuid, 'default-master', role='master', count=3)
