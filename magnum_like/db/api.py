@@ -118,13 +118,12 @@ def get_cluster_template_by_uuid(context: Any, uuid: str) -> models.ClusterTempl
                                   _template_not_found(uuid))
 
 
-def _visible_template_statements() -> dict[str, sa.Select]:
-    """``SELECT`` of a template's columns by ``:uuid``, per visibility of the caller.
+def _per_visibility(select: sa.Select) -> dict[str, sa.Select]:
+    """``select`` limited to what each visibility of caller sees (:func:`_visible`),
+    the project as the bound parameter ``:project_id``.
 
-    Built once: the read routes' fast path skips building an ORM query per call
-    (what :func:`_template_query` filters, as bound parameters).
+    Built once: the read routes' fast paths skip building an ORM query per call.
     """
-    select = sa.select(*_CT.__table__.columns).where(_CT.uuid == sa.bindparam('uuid'))
     statements = {}
     for visibility in ('all', 'admin', 'member'):
         condition = _visible(visibility, sa.bindparam('project_id'))
@@ -132,25 +131,15 @@ def _visible_template_statements() -> dict[str, sa.Select]:
     return statements
 
 
-_VISIBLE_TEMPLATE = _visible_template_statements()
+#: A template's columns by ``:uuid``.
+_VISIBLE_TEMPLATE = _per_visibility(
+    sa.select(*_CT.__table__.columns).where(_CT.uuid == sa.bindparam('uuid')))
 
-
-def _first_template_pages() -> dict[str, sa.Select]:
-    """``SELECT`` of the first ``:limit`` visible templates in id order, per visibility.
-
-    What :func:`get_cluster_template_list` reads for a page without marker,
-    filters or sort options, built once instead of per request.
-    """
-    select = sa.select(*_CT.__table__.columns).order_by(_CT.id.asc()).limit(
-        sa.bindparam('limit', type_=sa.Integer))
-    statements = {}
-    for visibility in ('all', 'admin', 'member'):
-        condition = _visible(visibility, sa.bindparam('project_id'))
-        statements[visibility] = select if condition is None else select.where(condition)
-    return statements
-
-
-_FIRST_TEMPLATE_PAGE = _first_template_pages()
+#: The first ``:limit`` templates in id order: what :func:`get_cluster_template_list`
+#: reads for a page without marker, filters or sort options.
+_FIRST_TEMPLATE_PAGE = _per_visibility(
+    sa.select(*_CT.__table__.columns).order_by(_CT.id.asc()).limit(
+        sa.bindparam('limit', type_=sa.Integer)))
 
 
 def get_cluster_template_row(context: Any, uuid: str) -> Any:
