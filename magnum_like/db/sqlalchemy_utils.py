@@ -42,9 +42,13 @@ SQLITE_BUSY_TIMEOUT_MS = 10000
 #: Whether the transaction the current thread is opening writes (see ``writer``).
 _WRITING: contextvars.ContextVar[bool] = contextvars.ContextVar('magnum_like_db_writing',
                                                                 default=False)
-#: Whether the transaction the current thread is opening is a :func:`reader`'s.
-_READING: contextvars.ContextVar[bool] = contextvars.ContextVar('magnum_like_db_reading',
-                                                                default=False)
+#: Whether the transaction the current thread is opening needs no ``BEGIN`` on
+#: MariaDB (see ``_autocommit_reads``): a :func:`reader`'s, or a one-statement writer's.
+_NO_BEGIN: contextvars.ContextVar[bool] = contextvars.ContextVar('magnum_like_db_no_begin',
+                                                                 default=False)
+#: In a ``writer(one_statement=True)``: how many statements it ran (else ``None``).
+_ONE_STATEMENT: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    'magnum_like_db_one_statement', default=None)
 
 
 class DatabaseBusy(exception.ServiceUnavailable, db_exc.DBDeadlock):
@@ -230,14 +234,16 @@ def _autocommit_reads(engine: sa.engine.Engine) -> None:
     """MariaDB/MySQL over PyMySQL: a read is its statement alone, no ROLLBACK after it.
 
     Connections run in autocommit mode. Every transaction but a :func:`reader`'s
-    opens with an explicit ``BEGIN`` (writes, and raw ``engine.begin()`` users,
-    stay atomic), and the dialect sends ``ROLLBACK`` only while the server
-    reports a transaction open (PyMySQL keeps the status flags of the last
-    answer). A reader's statements therefore run without a transaction around
-    them: each sees the latest committed rows, as under READ COMMITTED, rather
-    than one snapshot (no read here relies on one: the API reads a page and its
-    node groups in separate transactions anyway). That saves a read one of its
-    two round trips. ``tests/functional/db/test_round_trips.py`` pins them.
+    (and a one-statement writer's) opens with an explicit ``BEGIN`` (writes, and
+    raw ``engine.begin()`` users, stay atomic), and the dialect sends
+    ``ROLLBACK`` or ``COMMIT`` only while the server reports a transaction open
+    (PyMySQL keeps the status flags of the last answer). A reader's statements
+    therefore run without a transaction around them: each sees the latest
+    committed rows, as under READ COMMITTED, rather than one snapshot (no read
+    here relies on one: the API reads a page and its node groups in separate
+    transactions anyway). That saves a read one of its two round trips, and a
+    one-statement write two of its three. ``tests/functional/db/test_round_trips.py``
+    pins them.
     """
     if engine.dialect.driver != 'pymysql':
         return
@@ -245,7 +251,7 @@ def _autocommit_reads(engine: sa.engine.Engine) -> None:
 
     in_transaction = SERVER_STATUS.SERVER_STATUS_IN_TRANS
     dialect = engine.dialect
-    rollback = dialect.do_rollback
+    rollback, commit = dialect.do_rollback, dialect.do_commit
 
     @sa.event.listens_for(engine, 'checkout')
     def _autocommit(dbapi_connection, record, proxy):
@@ -256,14 +262,37 @@ def _autocommit_reads(engine: sa.engine.Engine) -> None:
 
     @sa.event.listens_for(engine, 'begin')
     def _begin(conn):
-        if not _READING.get():
+        if not _NO_BEGIN.get():
             conn.exec_driver_sql('BEGIN')
 
     def do_rollback(dbapi_connection):
         if dbapi_connection.server_status & in_transaction:
             rollback(dbapi_connection)
 
+    def do_commit(dbapi_connection):
+        if dbapi_connection.server_status & in_transaction:
+            commit(dbapi_connection)
+
     dialect.do_rollback = do_rollback
+    dialect.do_commit = do_commit
+
+
+def _guard_one_statement(engine: sa.engine.Engine) -> None:
+    """Refuse a second statement in a ``writer(one_statement=True)``.
+
+    On MariaDB such a writer runs without a transaction; a second statement
+    would not be atomic with the first, so it is a programming error, raised
+    before the statement runs (on every backend, so the tests see it).
+    """
+    @sa.event.listens_for(engine, 'before_cursor_execute')
+    def _count(conn, cursor, statement, parameters, context, executemany):
+        seen = _ONE_STATEMENT.get()
+        if seen is None or statement.startswith('BEGIN'):
+            return
+        seen.append(statement)
+        if len(seen) > 1:
+            raise RuntimeError('writer(one_statement=True) ran a second statement: %s'
+                               % ' / '.join(text.split('\n')[0][:60] for text in seen))
 
 
 class _Facade:
@@ -284,6 +313,7 @@ class _Facade:
                 # eventlet; the API and conductors use real threads.
                 context.configure(connection=url, expire_on_commit=False, thread_checkin=False)
                 engine = context.writer.get_engine()
+                _guard_one_statement(engine)
                 if sa.engine.make_url(url).get_backend_name() == 'sqlite':
                     _setup_sqlite(engine)
                     _pool_sqlite_file(engine)
@@ -324,9 +354,10 @@ def get_engine() -> sa.engine.Engine:
 
 
 @contextlib.contextmanager
-def _transaction(manager: Any, writing: bool) -> Any:
+def _transaction(manager: Any, writing: bool, one_statement: bool = False) -> Any:
     token = _WRITING.set(writing)
-    reading = _READING.set(not writing)
+    no_begin = _NO_BEGIN.set(not writing or one_statement)
+    counted = _ONE_STATEMENT.set([] if one_statement else None)
     try:
         with manager.using(_DBContext()) as session:
             yield session
@@ -346,17 +377,22 @@ def _transaction(manager: Any, writing: bool) -> Any:
         _AVAILABILITY.succeeded()
     finally:
         _WRITING.reset(token)
-        _READING.reset(reading)
+        _NO_BEGIN.reset(no_begin)
+        _ONE_STATEMENT.reset(counted)
 
 
-def writer() -> Any:
+def writer(*, one_statement: bool = False) -> Any:
     """A write transaction: ``with writer() as session:`` commits on success.
 
     On SQLite it starts with ``BEGIN IMMEDIATE``. A lock that cannot be had
     (SQLite busy timeout, a deadlock or lock wait timeout elsewhere) raises
     :class:`DatabaseBusy` (HTTP 503).
+
+    :param one_statement: the block runs one statement (an INSERT of one row):
+        on MariaDB it runs alone, committed as it runs, without ``BEGIN`` and
+        ``COMMIT`` round trips. A second statement raises ``RuntimeError``.
     """
-    return _transaction(_FACADE.get().writer, True)
+    return _transaction(_FACADE.get().writer, True, one_statement)
 
 
 def reader() -> Any:
@@ -506,7 +542,7 @@ def create(model: type[models.Base], values: dict[str, Any], *,
     obj = model()
     set_values(obj, values, allow_id=True)
     try:
-        with writer() as session:
+        with writer(one_statement=True) as session:
             session.add(obj)
             session.flush()
     except db_exc.DBDuplicateEntry:

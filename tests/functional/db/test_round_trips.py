@@ -5,7 +5,8 @@ connection is in autocommit mode; no ROLLBACK follows), on PostgreSQL the query
 and one ROLLBACK; either way the pool's liveness ping comes first only when the
 connection sat idle for over a second. A write is BEGIN (MariaDB), its
 statements and COMMIT, and nothing after it (the pool does not roll back a
-connection whose transaction has already ended). On MariaDB what PyMySQL sends
+connection whose transaction has already ended); a one-row INSERT on MariaDB is
+the INSERT alone. On MariaDB what PyMySQL sends
 is counted; on PostgreSQL the statements SQLAlchemy executes and the dialect's
 commit, rollback and ping.
 """
@@ -79,25 +80,55 @@ def test_a_read_and_a_write_end_their_transaction_once(statements):
     statements.clear()
     assert db_api.get_cluster_list(ctx) == []
     assert statements == (['SELECT'] if _mysql(statements) else ['SELECT', 'ROLLBACK'])
+    made = template_uuid()
     statements.clear()
-    db_api.create_cluster_template({'uuid': str(uuid.uuid4()), 'name': 't', 'coe': 'kubernetes',
-                                    'image_id': 'img', 'project_id': 'p', 'user_id': 'u'})
-    assert statements[0] == ('BEGIN' if _mysql(statements) else 'INSERT')
+    db_api.update_cluster_template(made, {'name': 'renamed'})
+    assert statements[0] == ('BEGIN' if _mysql(statements) else 'SELECT')
     assert statements[-1] == 'COMMIT'
     assert 'ROLLBACK' not in statements and 'PING' not in statements
 
 
-def test_a_failed_write_is_rolled_back(statements):
-    template = {'uuid': str(uuid.uuid4()), 'name': 't', 'coe': 'kubernetes', 'image_id': 'img',
-                'project_id': 'p', 'user_id': 'u'}
-    db_api.create_cluster_template(template)
+def template_uuid() -> str:
+    """A new template's uuid (made before the statements that count)."""
+    made = str(uuid.uuid4())
+    db_api.create_cluster_template({'uuid': made, 'name': 't', 'coe': 'kubernetes',
+                                    'image_id': 'img', 'project_id': 'p', 'user_id': 'u'})
+    return made
+
+
+def test_a_one_row_insert_is_one_statement(statements):
+    db_api.get_cluster_list(ml_context.RequestContext(project_id='p', user_id='u'))
+    statements.clear()
+    made = template_uuid()
+    assert statements == (['INSERT'] if _mysql(statements) else ['INSERT', 'COMMIT'])
     statements.clear()
     with pytest.raises(Exception):
-        db_api.create_cluster_template(template)        # the same uuid: refused
-    assert statements[-1] == 'ROLLBACK'
-    statements.clear()
+        db_api.create_cluster_template({'uuid': made, 'name': 'again'})   # the same uuid
+    assert statements == (['INSERT'] if _mysql(statements) else ['INSERT', 'ROLLBACK'])
     ctx = ml_context.RequestContext(project_id='p', user_id='u')
-    assert [t.uuid for t in db_api.get_cluster_template_list(ctx)] == [template['uuid']]
+    assert [t.name for t in db_api.get_cluster_template_list(ctx)] == ['t']
+
+
+def test_a_failed_write_is_rolled_back(statements):
+    made = template_uuid()
+    statements.clear()
+    with pytest.raises(Exception):
+        with sqlalchemy_utils.writer() as session:
+            session.execute(sa.text("UPDATE cluster_template SET name = 'changed'"))
+            session.execute(sa.text("INSERT INTO cluster_template (uuid, name) "
+                                    "VALUES (:uuid, 'dup')"), {'uuid': made})
+    assert statements[-1] == 'ROLLBACK'
+    ctx = ml_context.RequestContext(project_id='p', user_id='u')
+    assert [t.name for t in db_api.get_cluster_template_list(ctx)] == ['t']
+
+
+def test_a_one_statement_writer_refuses_a_second(statements):
+    with pytest.raises(RuntimeError, match='second statement'):
+        with sqlalchemy_utils.writer(one_statement=True) as session:
+            session.execute(sa.text('SELECT 1'))
+            session.execute(sa.text('SELECT 2'))
+    statements.clear()
+    assert db_api.get_cluster_list(ml_context.RequestContext(project_id='p')) == []
 
 
 def test_writes_stay_atomic(statements):
