@@ -85,8 +85,8 @@ def get_cluster_template_list(context: Any, *, limit: int | None = None, marker:
     :raises InvalidSortKey: ``sort_key`` is not a column.
     :raises InvalidParameterValue: unknown marker or filter, bad ``sort_dir``/``limit``.
     """
-    if (as_rows and limit is not None and marker is None and not filters
-            and sort_key in (None, 'id') and sort_dir in (None, 'asc')):
+    if as_rows and utils.is_first_page(limit=limit, marker=marker, filters=filters,
+                                       sort_key=sort_key, sort_dir=sort_dir):
         # A first page in id order (what clients ask for): a statement built once.
         with utils.reader() as session:
             return session.connection().execute(

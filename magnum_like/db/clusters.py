@@ -265,6 +265,14 @@ def get_cluster_by_name(context: Any, name: str) -> models.Cluster:
                                  resource='clusters', not_found=_cluster_not_found(name))
 
 
+def _listed_columns(columns: tuple[str, ...]) -> list:
+    """``columns`` of a cluster, then its node counts as ``listed_node_count`` and
+    ``listed_master_count``: what a listed row carries."""
+    return [getattr(_CLUSTER, name) for name in columns] + [
+        _node_sum(master=False).label('listed_node_count'),
+        _node_sum(master=True).label('listed_master_count')]
+
+
 #: First-page statements of :func:`get_cluster_list`, by (columns, all tenants).
 _FIRST_PAGES: dict[tuple, sa.Select] = {}
 
@@ -275,11 +283,8 @@ def _first_page(columns: tuple[str, ...], all_tenants: bool) -> sa.Select:
     key = (columns, all_tenants)
     statement = _FIRST_PAGES.get(key)
     if statement is None:
-        statement = sa.select(
-            *[getattr(_CLUSTER, name) for name in columns],
-            _node_sum(master=False).label('listed_node_count'),
-            _node_sum(master=True).label('listed_master_count'),
-        ).order_by(_CLUSTER.id.asc()).limit(sa.bindparam('limit', type_=sa.Integer))
+        statement = sa.select(*_listed_columns(columns)).order_by(_CLUSTER.id.asc()).limit(
+            sa.bindparam('limit', type_=sa.Integer))
         if not all_tenants:
             statement = statement.where(_CLUSTER.project_id == sa.bindparam('project_id'))
         _FIRST_PAGES[key] = statement
@@ -301,9 +306,9 @@ def get_cluster_list(context: Any, *, limit: int | None = None, marker: str | No
     :raises InvalidSortKey:
     :raises InvalidParameterValue:
     """
-    if (columns is not None and limit is not None and marker is None and not filters
-            and sort_key in (None, 'id') and sort_dir in (None, 'asc')
-            and not getattr(context, 'cluster_user', None)):
+    if (columns is not None and not getattr(context, 'cluster_user', None)
+            and utils.is_first_page(limit=limit, marker=marker, filters=filters,
+                                    sort_key=sort_key, sort_dir=sort_dir)):
         # A first page in id order (what clients ask for): a statement built once.
         statement = _first_page(tuple(columns), bool(getattr(context, 'all_tenants', False)))
         with utils.reader() as session:
@@ -314,10 +319,7 @@ def get_cluster_list(context: Any, *, limit: int | None = None, marker: str | No
         if columns is not None:
             return utils.paginate(
                 query, _CLUSTER, limit=limit, marker=marker, sort_key=sort_key,
-                sort_dir=sort_dir,
-                as_rows=[getattr(_CLUSTER, name) for name in columns] + [
-                    _node_sum(master=False).label('listed_node_count'),
-                    _node_sum(master=True).label('listed_master_count')])
+                sort_dir=sort_dir, as_rows=_listed_columns(columns))
         query = query.options(
             orm.with_expression(_CLUSTER.listed_node_count, _node_sum(master=False)),
             orm.with_expression(_CLUSTER.listed_master_count, _node_sum(master=True)))

@@ -462,6 +462,14 @@ def apply_filters(query: orm.Query, model: type[models.Base],
     return query
 
 
+def is_first_page(*, limit: int | None, marker: Any, filters: dict | None,
+                  sort_key: str | None, sort_dir: str | None) -> bool:
+    """Whether a page request is a bounded first page in id order with no filters:
+    the one shape the list routes answer from a statement built once."""
+    return (limit is not None and marker is None and not filters
+            and sort_key in (None, 'id') and sort_dir in (None, 'asc'))
+
+
 def paginate(query: orm.Query, model: type[models.Base], *, limit: int | None = None,
              marker: Any = None, sort_key: str | None = None, sort_dir: str | None = None,
              marker_column: str = 'uuid', as_rows: bool | list = False) -> list:

@@ -136,8 +136,7 @@ _LIST_COLUMNS = tuple(f for f in LIST_FIELDS if f not in ('node_count', 'master_
                                                           'stack_id', 'cluster_id', 'labels'))
 
 #: The columns a listed row needs (``db.get_cluster_list(columns=...)``).
-LIST_ROW_COLUMNS = ('uuid',) + tuple(f for f in _LIST_COLUMNS if f != 'uuid') + ('labels',
-                                                                               'stack_id')
+LIST_ROW_COLUMNS = _LIST_COLUMNS + ('labels', 'stack_id')
 
 
 def list_dict(row: Any, *, base_url: str, version: microversion.Version,

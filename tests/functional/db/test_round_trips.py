@@ -70,7 +70,7 @@ def statements(request, monkeypatch):
         database.drop_database(url)
 
 
-def _mysql(seen) -> bool:
+def _mysql() -> bool:
     return sqlalchemy_utils.get_engine().dialect.name != 'postgresql'
 
 
@@ -79,11 +79,11 @@ def test_a_read_and_a_write_end_their_transaction_once(statements):
     db_api.get_cluster_list(ctx)        # the pool's first connection
     statements.clear()
     assert db_api.get_cluster_list(ctx) == []
-    assert statements == (['SELECT'] if _mysql(statements) else ['SELECT', 'ROLLBACK'])
+    assert statements == (['SELECT'] if _mysql() else ['SELECT', 'ROLLBACK'])
     made = template_uuid()
     statements.clear()
     db_api.update_cluster_template(made, {'name': 'renamed'})
-    assert statements[0] == ('BEGIN' if _mysql(statements) else 'SELECT')
+    assert statements[0] == ('BEGIN' if _mysql() else 'SELECT')
     assert statements[-1] == 'COMMIT'
     assert 'ROLLBACK' not in statements and 'PING' not in statements
 
@@ -100,11 +100,11 @@ def test_a_one_row_insert_is_one_statement(statements):
     db_api.get_cluster_list(ml_context.RequestContext(project_id='p', user_id='u'))
     statements.clear()
     made = template_uuid()
-    assert statements == (['INSERT'] if _mysql(statements) else ['INSERT', 'COMMIT'])
+    assert statements == (['INSERT'] if _mysql() else ['INSERT', 'COMMIT'])
     statements.clear()
     with pytest.raises(Exception):
         db_api.create_cluster_template({'uuid': made, 'name': 'again'})   # the same uuid
-    assert statements == (['INSERT'] if _mysql(statements) else ['INSERT', 'ROLLBACK'])
+    assert statements == (['INSERT'] if _mysql() else ['INSERT', 'ROLLBACK'])
     ctx = ml_context.RequestContext(project_id='p', user_id='u')
     assert [t.name for t in db_api.get_cluster_template_list(ctx)] == ['t']
 
@@ -150,7 +150,7 @@ def test_a_connection_idle_for_a_while_is_pinged_first(statements, monkeypatch):
     monkeypatch.setattr(sqlalchemy_utils, 'PING_AFTER_IDLE_SECONDS', 0.0)
     statements.clear()
     assert db_api.get_cluster_list(ctx) == []
-    assert statements == (['PING', 'SELECT'] if _mysql(statements)
+    assert statements == (['PING', 'SELECT'] if _mysql()
                           else ['PING', 'SELECT', 'ROLLBACK'])
 
 

@@ -131,6 +131,15 @@ class TestList:
         made = [make(name=n).uuid for n in 'cab']
         assert [t.uuid for t in db.get_cluster_template_list(ctx())] == made
 
+    def test_which_pages_are_first_pages(self):
+        from magnum_like.db import sqlalchemy_utils as utils
+        plain = dict(limit=10, marker=None, filters=None, sort_key='id', sort_dir='asc')
+        assert utils.is_first_page(**plain)
+        assert utils.is_first_page(**dict(plain, sort_key=None, sort_dir=None, filters={}))
+        for change in (dict(limit=None), dict(marker='m'), dict(filters={'coe': 'k'}),
+                       dict(sort_key='name'), dict(sort_dir='desc')):
+            assert not utils.is_first_page(**dict(plain, **change)), change
+
     def test_first_page_rows_equal_the_general_query(self, sqlite_db):
         for n in range(5):
             make(name='t%d' % n, labels={'n': str(n)}, public=n % 2 == 0)
