@@ -7,6 +7,11 @@ and each call runs ``inspect.getfullargspec`` and builds a new ``namedtuple``
 *class* (``pecan.compat.getargspec``). A function's signature never changes,
 so the result is cached per function object; callers only read it (they copy
 ``argspec.args`` before changing it).
+
+``pecan.routing.find_object`` also calls ``_detect_custom_path_segments`` for
+every controller on the path, and it lists ``dir(controller)`` each time even
+when the controller's class was already scanned (when it does nothing else):
+that look-up is skipped for a class already scanned.
 """
 from __future__ import annotations
 
@@ -53,6 +58,16 @@ def getargspec(method):
     return spec
 
 
+_ORIGINAL_DETECT = pecan.routing._detect_custom_path_segments
+
+
+def detect_custom_path_segments(obj):
+    """``pecan.routing._detect_custom_path_segments``, a no-op for a class already scanned."""
+    if obj.__class__ in pecan.routing.__observed_controllers__:
+        return
+    _ORIGINAL_DETECT(obj)
+
+
 _installed = False
 
 
@@ -64,6 +79,7 @@ def install() -> None:
     pecan.compat.getargspec = _compat_getargspec
     # pecan.util imported the compat function under another name.
     pecan.util._getargspec = _compat_getargspec
+    pecan.routing._detect_custom_path_segments = detect_custom_path_segments
     for module in (pecan.util, pecan.core, pecan.decorators, pecan.rest, pecan.routing):
         if getattr(module, 'getargspec', None) is _ORIGINAL:
             module.getargspec = getargspec

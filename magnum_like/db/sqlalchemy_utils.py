@@ -537,24 +537,58 @@ def one_by_name(query: orm.Query, model: type[models.Base], name: str, *, resour
     return rows[0]
 
 
+def _defaulted(table: sa.Table, values: dict[str, Any]) -> dict[str, Any]:
+    """Every column of a new row, as the ORM's flush would write it.
+
+    A value given (not None) is kept; a missing or None one takes the column's
+    Python-side default, else is NULL (no column here has a server default).
+    The autoincrement id is left out unless given.
+    """
+    row = {}
+    for column in table.columns:
+        value = values.get(column.key)
+        if value is not None or (column.default is None and not column.primary_key):
+            row[column.key] = value
+        elif column.primary_key:
+            continue
+        elif column.default.is_callable:
+            row[column.key] = column.default.arg(None)
+        else:
+            row[column.key] = column.default.arg
+    return row
+
+
 def create(model: type[models.Base], values: dict[str, Any], *,
            already_exists: Callable[[dict], Exception], with_uuid: bool = True) -> Any:
     """Insert a row and return it, detached.
 
+    One Core ``INSERT`` rather than the ORM's unit of work (a third of a
+    template create's time in the API's profile); the row returned is built
+    from the values written and the id the database assigned, as a detached
+    instance, like one read back.
+
     :param with_uuid: generate ``uuid`` when missing.
     :raises: ``already_exists(values)`` on a unique-constraint violation.
+    :raises InvalidParameterValue: a key of ``values`` is not a column.
     """
     values = dict(values)
     if with_uuid and not values.get('uuid'):
         values['uuid'] = uuidutils.generate_uuid()
-    obj = model()
-    set_values(obj, values, allow_id=True)
+    unknown = sorted(set(values) - set(column_names(model)))
+    if unknown:
+        raise exception.InvalidParameterValue(
+            err='Unknown or read-only %s fields: %s' % (model.__tablename__, ', '.join(unknown)))
+    table = model.__table__
+    row = _defaulted(table, values)
     try:
         with writer(one_statement=True) as session:
-            session.add(obj)
-            session.flush()
+            result = session.execute(table.insert(), row)
     except db_exc.DBDuplicateEntry:
         raise already_exists(values)
+    if 'id' not in row:
+        row['id'] = result.inserted_primary_key[0]
+    obj = model(**row)
+    orm.make_transient_to_detached(obj)
     return obj
 
 

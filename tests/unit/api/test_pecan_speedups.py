@@ -93,3 +93,46 @@ def test_a_real_pecan_app_routes_through_the_cache():
     assert app.get('/things/abc').json == {'ident': 'abc'}
     # pecan looked the controllers' specs up through the cache.
     assert _Things.get_one in pecan_speedups._CACHE
+
+
+def test_pecan_still_scans_each_controller_class_once():
+    """What the custom-route shortcut relies on: pecan's routing calls
+    ``_detect_custom_path_segments`` through the module global, and records a
+    scanned class in ``__observed_controllers__`` (a fresh interpreter)."""
+    code = '\n'.join([
+        'import inspect, pecan.routing',
+        'assert "_detect_custom_path_segments(obj)" in inspect.getsource(pecan.routing.find_object)',
+        'class C: pass',
+        'pecan.routing._detect_custom_path_segments(C())',
+        'assert C in pecan.routing.__observed_controllers__',
+    ])
+    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+class _Custom:
+    @pecan.expose('json', route='with-dash')
+    def dashed(self):
+        return {'route': 'custom'}
+
+    @pecan.expose('json')
+    def other(self):
+        return {'route': 'plain'}
+
+
+class _CustomRoot:
+    custom = _Custom()
+
+
+def test_custom_routes_still_found_after_the_first_scan():
+    """A custom path segment (``route=``) is found on the first request and on
+    every later one, when the shortcut skips the scan."""
+    pecan_speedups.install()
+    assert pecan.routing._detect_custom_path_segments is pecan_speedups.detect_custom_path_segments
+    app = webtest.TestApp(pecan.make_app(_CustomRoot()))
+    for _ in range(3):
+        assert app.get('/custom/with-dash').json == {'route': 'custom'}
+        assert app.get('/custom/other').json == {'route': 'plain'}
+        app.get('/custom/dashed', status=404)   # only by its custom segment
+    assert _Custom in pecan.routing.__observed_controllers__
