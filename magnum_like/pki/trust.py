@@ -280,7 +280,9 @@ def apply_rotation(cluster: Any, new: dict[str, Any]) -> dict[str, Any]:
 
     :param cluster: the cluster row.
     :returns: the cluster columns to write (``{}``: nothing to rotate).
-    :raises TrusteeOrTrustToClusterFailed: Keystone refused or is unreachable.
+    :raises TrusteeOrTrustToClusterFailed: Keystone refused.
+    :raises keystoneauth1.exceptions.ConnectionError, HttpServerError: Keystone is
+        unreachable or failing (transient).
     """
     if not trusts_enabled() or not new:
         return {}
@@ -292,12 +294,32 @@ def apply_rotation(cluster: Any, new: dict[str, Any]) -> dict[str, Any]:
     stored = encrypt_password(password)
     try:
         keystone.domain_admin_client().users.update(cluster.trustee_user_id, password=password)
+    except (ks_exc.ConnectionError, ks_exc.HttpServerError):
+        raise  # Keystone away for a moment: the conductor tries again (until the deadline)
     except ks_exc.ClientException as error:
         raise failed(cluster.uuid, error)
     LOG.info('Cluster %s: trustee password changed for trust %s', cluster.uuid,
              new['trust_id'])
     # Written with the new trust at once: the old password no longer works.
     return {'trustee_password': stored, 'trust_id': new['trust_id']}
+
+
+def discard_unused_rotation(cluster: Any, new: dict[str, Any]) -> None:
+    """Delete what :func:`rotation_for_request` made if the row never took it (best effort).
+
+    For a rotation that ended failed: the trust (and, for a cluster that had no
+    trustee user, the user) the API made are used by nothing once the
+    operation is over.
+    """
+    if not trusts_enabled() or not new or cluster.trust_id == new.get('trust_id'):
+        return
+    if 'trustee_user_id' in new and cluster.trustee_user_id != new['trustee_user_id']:
+        discard(cluster.uuid, new)
+        LOG.info('Cluster %s: trustee user %s and trust %s of the failed rotation deleted',
+                 cluster.uuid, new['trustee_user_id'], new.get('trust_id'))
+    elif new.get('trust_id') and _delete_trust_id(cluster.uuid, new['trust_id']):
+        LOG.info('Cluster %s: unused trust %s of the failed rotation deleted', cluster.uuid,
+                 new['trust_id'])
 
 
 def delete_replaced_trust(cluster_uuid: str, trust_id: str | None) -> None:
@@ -309,17 +331,21 @@ def delete_replaced_trust(cluster_uuid: str, trust_id: str | None) -> None:
 
 # -- deleting them -------------------------------------------------------------------------
 
-def _delete_trust_id(cluster_uuid: str, trust_id: str) -> None:
-    """Delete a trust with the service's credentials (Keystone lets an admin)."""
+def _delete_trust_id(cluster_uuid: str, trust_id: str) -> bool:
+    """Delete a trust with the service's credentials (Keystone lets an admin).
+
+    :returns: whether it is gone (False: logged, left for its trustee user's delete).
+    """
     try:
         keystone.service_client().trusts.delete(trust_id)
-        return
+        return True
     except ks_exc.NotFound:
-        return
+        return True
     except (ks_exc.ClientException, exception.MagnumLikeException) as error:
         # Keystone drops a deleted trustee's trusts: say why, and where it goes.
         LOG.warning('Trust %s of cluster %s could not be deleted by the service (%s); it '
                     'goes with its trustee user.', trust_id, cluster_uuid, error)
+        return False
 
 
 def _delete_user(user_id: str, *, quiet: bool = False) -> None:

@@ -70,7 +70,9 @@ def start(task: task_mod.ClusterTask) -> None:
         task.process_event(rule.event)  # checks the table; pending notification
     except states.InvalidTransition as error:
         LOG.warning('Cluster %s: refusing %s: %s', cluster.uuid, operation, error)
+        args = task.args
         task.save({'operation': None, 'operation_args': None, 'deadline': None})
+        handler.after_failed(task, args)
         return
     try:
         if handler.check_trust:

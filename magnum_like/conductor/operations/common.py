@@ -183,7 +183,9 @@ def finish_failed(task: task_mod.ClusterTask, stack_id: str | None, reason: str 
         ng_values.setdefault(ng.uuid, {'status': ng_status, 'status_reason': reason})
     for ng_uuid, values in handler.restore_counts(task).items():
         ng_values.setdefault(ng_uuid, {}).update(values)
+    args = task.args  # the row's copy is cleared with the operation
     task.process_event(outcome, reason=reason, nodegroups=ng_values, end_operation=True)
+    handler.after_failed(task, args)
 
 
 class Handler:
@@ -259,6 +261,12 @@ class Handler:
 
     def after_done(self, task: task_mod.ClusterTask) -> None:
         """Clean-up once success is written."""
+
+    def after_failed(self, task: task_mod.ClusterTask, args: dict) -> None:
+        """Clean-up once failure (or a refusal to start) is written (best effort: must not raise).
+
+        :param args: the operation's arguments (the row no longer holds them).
+        """
 
     def deadline_reason(self, cluster: Any) -> str:
         return '%s (%s) timed out: not finished by its deadline %s UTC' % (

@@ -2,6 +2,8 @@
 nodes) and the credential (the API made the new trust)."""
 from __future__ import annotations
 
+from oslo_log import log as logging
+
 from magnum_like.common import context as ml_context
 from magnum_like.conductor.operations import common
 from magnum_like.conductor.operations import registry
@@ -9,6 +11,8 @@ from magnum_like.conductor import states
 from magnum_like.conductor import task as task_mod
 from magnum_like.pki import certificates
 from magnum_like.pki import trust
+
+LOG = logging.getLogger(__name__)
 
 
 @registry.register('rotate_ca')
@@ -52,3 +56,12 @@ class RotateCredential(common.Handler):
         view = common.make_view(task)
         return common.patch(task, common.cluster_stack_id(task),
                             task.driver.refresh_stack_body(view))
+
+    def after_failed(self, task: task_mod.ClusterTask, args: dict) -> None:
+        # Failed before the row took the new trust (Keystone refused the password
+        # change, the deadline passed while Keystone was away): nothing will use it.
+        try:
+            trust.discard_unused_rotation(task.cluster, args.get('new_trust') or {})
+        except Exception as error:  # noqa: BLE001 - the failure is written; log, go on
+            LOG.warning('Cluster %s: the failed rotation\'s new trust was not deleted: %s',
+                        task.uuid, error)

@@ -285,3 +285,55 @@ def test_a_leftover_trustee_is_taken_over(keystone, admin, trust_config):
     row = _row(cluster_uuid)
     assert _trustee_token(keystone, row, trust_id=row.trust_id)
     _delete_trust(cluster_uuid)
+
+
+def test_a_failed_rotation_leaves_no_new_trust(keystone, admin, trust_config):
+    """A rotation that ends failed before the row took the API's new trust: the
+    conductor deletes it (``discard_unused_rotation``, the rotate handler's
+    ``after_failed``); one the row took stays."""
+    from magnum_like.conductor.operations import registry
+    ctx = _owner_context(keystone, trust_config)
+    cluster_uuid = _accept(ctx, trust_config)
+    before = _row(cluster_uuid)
+    new = trust.rotation_for_request(ctx, before)
+    assert admin.trusts.get(new['trust_id'])
+
+    class _Task:  # what the handler reads of the conductor's task
+        uuid = cluster_uuid
+        cluster = _row(cluster_uuid)
+
+    registry.get('rotate_credential').after_failed(_Task(), {'new_trust': new})
+    with pytest.raises(ks_exc.NotFound):
+        admin.trusts.get(new['trust_id'])
+    assert admin.trusts.get(before.trust_id)   # the cluster's own is untouched
+    # One the row holds (the stack update failed after the password changed) stays.
+    newer = trust.rotation_for_request(ctx, before)
+    _rotate(cluster_uuid, newer)
+    _Task.cluster = _row(cluster_uuid)
+    registry.get('rotate_credential').after_failed(_Task(), {'new_trust': newer})
+    assert admin.trusts.get(newer['trust_id'])
+    _delete_trust(cluster_uuid)
+
+
+def test_keystone_away_during_the_password_change_is_retried(keystone, admin,
+                                                             trust_config):
+    """Keystone unreachable while the conductor changes the password: a
+    transient error (the reconcile pass tries again), not a failed rotation."""
+    import socket
+    ctx = _owner_context(keystone, trust_config)
+    cluster_uuid = _accept(ctx, trust_config)
+    new = trust.rotation_for_request(ctx, _row(cluster_uuid))
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        closed = sock.getsockname()[1]
+    conf = trust_config['conf']
+    working = conf.keystone_auth.auth_url
+    conf.set_override('auth_url', 'http://127.0.0.1:%d/v3' % closed, group='keystone_auth')
+    with pytest.raises(ks_exc.ConnectionError):
+        trust.apply_rotation(_row(cluster_uuid), new)
+    conf.set_override('auth_url', working, group='keystone_auth')
+    assert _row(cluster_uuid).trust_id != new['trust_id']
+    trust.discard_unused_rotation(_row(cluster_uuid), new)
+    with pytest.raises(ks_exc.NotFound):
+        admin.trusts.get(new['trust_id'])
+    _delete_trust(cluster_uuid)
