@@ -214,6 +214,64 @@ class ObjectStore:
             self._counts[resource] += 1
         return obj
 
+    def replace(self, resource: str, namespace: str, name: str, body: dict[str, Any], *,
+                kind: str, api_version: str = "v1", dry: bool = False) -> dict[str, Any]:
+        """Store ``body`` in place of an object (:mod:`.kubepatch` checked its identity).
+
+        Labels, annotations and data are validated as on create; the uid, creation
+        time, namespace and name stay; the resourceVersion moves on, and
+        ``metadata.generation`` too when the spec changed. ``dry``: only the result.
+        """
+        current = self.get(resource, namespace, name, kind)
+        meta = body.get("metadata")
+        if not isinstance(meta, dict):
+            raise invalid(kind, name, "metadata", "Required value")
+        for field in ("labels", "annotations"):
+            value = meta.get(field)
+            if value is not None and (not isinstance(value, dict) or not all(
+                    isinstance(v, str) for v in value.values())):
+                raise invalid(kind, name, "metadata.%s" % field,
+                              "Invalid value: must be a map of strings")
+        if kind in ("Secret", "ConfigMap"):
+            _check_data(kind, name, body)
+        obj = dict(body, kind=kind, apiVersion=api_version)
+        kept = {key: current["metadata"][key] for key in
+                ("name", "uid", "creationTimestamp", "namespace", "generation",
+                 "ownerReferences") if key in current["metadata"]}
+        obj["metadata"] = dict(meta, **kept)
+        if "ownerReferences" in meta and "ownerReferences" not in kept:
+            obj["metadata"]["ownerReferences"] = meta["ownerReferences"]
+        if kind == "Secret":
+            data = dict(obj.get("data") or {})
+            for key, value in (obj.pop("stringData", None) or {}).items():
+                if not isinstance(value, str):
+                    raise invalid(kind, name, "stringData[%s]" % key, "Invalid value: not a "
+                                                                      "string")
+                data[key] = base64.b64encode(value.encode()).decode()
+            obj["data"] = data
+            obj.setdefault("type", current.get("type", "Opaque"))
+            if obj["type"] != current.get("type", "Opaque"):
+                raise invalid(kind, name, "type", "Invalid value: field is immutable")
+        if kind == "Namespace":
+            obj["spec"], obj["status"] = current["spec"], current["status"]
+        if "generation" in current["metadata"] and \
+                json.dumps(obj.get("spec"), sort_keys=True) != \
+                json.dumps(current.get("spec"), sort_keys=True):
+            obj["metadata"]["generation"] = current["metadata"]["generation"] + 1
+        if dry:
+            return dict(obj, metadata=dict(obj["metadata"],
+                                           resourceVersion=current["metadata"]
+                                           ["resourceVersion"]))
+        with self.lock:
+            if self._objects.get((resource, namespace, name)) is not current:
+                raise KubeError(409, "Conflict", 'Operation cannot be fulfilled on %s "%s": '
+                                "the object has been modified; please apply your changes "
+                                "to the latest version and try again" % (resource, name),
+                                {"name": name, "kind": resource})
+            obj["metadata"]["resourceVersion"] = str(next(self._versions))
+            self._objects[(resource, namespace, name)] = obj
+        return obj
+
     def delete(self, resource: str, namespace: str, name: str, kind: str) -> dict[str, Any]:
         """Remove an object (a namespace with everything in it); 404 if missing."""
         obj = self.get(resource, namespace, name, kind)

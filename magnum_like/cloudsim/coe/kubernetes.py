@@ -6,7 +6,8 @@ servers booted as (:mod:`magnum_like.cloudsim.boot`), the add-on pods the
 masters' parameters enable, create/get/list/delete of namespaces, secrets,
 configmaps, custom resource definitions and custom resources
 (:mod:`.kubeobjects`), and of pods and replication controllers, which are
-scheduled on the nodes and run there (:mod:`.kubeworkloads`).  Core lists take
+scheduled on the nodes and run there (:mod:`.kubeworkloads`); ``PUT`` and
+``PATCH`` change them (:mod:`.kubepatch`).  Core lists take
 ``labelSelector`` and ``fieldSelector`` (:mod:`.kubeselect`).  It is a WSGI
 app; :mod:`.manager` serves it over TLS with client-certificate authentication,
 or over plain HTTP for a ``tls_disabled`` cluster.
@@ -19,12 +20,12 @@ from typing import Any, Callable, Iterable, Optional
 
 import webob
 
-from magnum_like.cloudsim.coe import kubeselect, kubetables
+from magnum_like.cloudsim.coe import kubepatch, kubeselect, kubetables
 from magnum_like.cloudsim.coe.kubeobjects import (
     KubeError, ObjectStore, now, object_list, read_body)
 from magnum_like.cloudsim.coe.kubeworkloads import Workloads
 
-_ALL = ["create", "delete", "get", "list"]
+_ALL = ["create", "delete", "get", "list"] + kubepatch.CHANGE_VERBS
 
 #: Core resources: plural -> (kind, namespaced, verbs).
 _CORE = {
@@ -117,7 +118,7 @@ class KubernetesAPI:
         """Route one request."""
         parts = [p for p in req.path_info.split("/") if p]
         method = req.method
-        if method not in ("GET", "POST", "DELETE"):
+        if method not in ("GET", "POST", "DELETE", "PUT", "PATCH"):
             raise KubeError(405, "MethodNotAllowed", "the server does not allow this method "
                                                      "(%s) on the requested resource" % method)
         if len(parts) == 1 and parts[0] in ("healthz", "readyz", "livez"):
@@ -131,7 +132,7 @@ class KubernetesAPI:
         if parts == ["apis"]:
             return _json(self._groups())
         if parts[:2] == ["openapi", "v3"]:
-            return _json(_openapi(parts[2:]))
+            return _json(_openapi(parts[2:], self._openapi_docs()))
         if parts[:2] == ["api", "v1"]:
             return self._core(req, parts[2:])
         if parts[:1] == ["apis"] and len(parts) >= 3:
@@ -159,6 +160,18 @@ class KubernetesAPI:
                 groups.setdefault(spec["group"], []).append((version["name"], crd))
         return groups
 
+    def _openapi_docs(self) -> dict[str, list[tuple[str, str, bool]]]:
+        """What :func:`_openapi` describes: the resources one can create, per group version."""
+        docs = {"api/v1": [(plural, kind, namespaced) for plural, (kind, namespaced, verbs)
+                           in _CORE.items() if "create" in verbs],
+                "apis/%s/v1" % _CRD_GROUP: [(_CRD, "CustomResourceDefinition", False)]}
+        for group, versions in sorted(self._crd_versions().items()):
+            for version, crd in versions:
+                names = crd["spec"]["names"]
+                docs.setdefault("apis/%s/%s" % (group, version), []).append(
+                    (names["plural"], names["kind"], crd["spec"]["scope"] == "Namespaced"))
+        return docs
+
     def _groups(self) -> dict[str, Any]:
         groups = [{"name": _CRD_GROUP, "versions": [{"groupVersion": _CRD_GROUP + "/v1",
                                                       "version": "v1"}],
@@ -176,6 +189,18 @@ class KubernetesAPI:
         return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version,
                 "resources": resources}
 
+    def _change(self, req: webob.Request, resource: str, scope: str, name: str, kind: str,
+                api_version: str = "v1",
+                check: Optional[Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]]
+                = None) -> dict[str, Any]:
+        """``PUT``/``PATCH`` of a stored object (see :mod:`.kubepatch`)."""
+        current = self.objects.get(resource, scope, name, kind)
+        body = kubepatch.replacement(req, current, kind)
+        if check is not None:
+            body = check(body, current)
+        return self.objects.replace(resource, scope, name, body, kind=kind,
+                                    api_version=api_version, dry=kubepatch.dry_run(req))
+
     # -- core group ----------------------------------------------------------------
 
     def _core(self, req: webob.Request, rest: list[str]) -> webob.Response:
@@ -183,12 +208,17 @@ class KubernetesAPI:
             return _json(self._resource_list("v1", [
                 {"name": plural, "singularName": kind.lower(), "namespaced": namespaced,
                  "kind": kind, "verbs": verbs, "shortNames": _SHORT.get(plural, [])}
-                for plural, (kind, namespaced, verbs) in _CORE.items()]))
+                for plural, (kind, namespaced, verbs) in _CORE.items()] + [
+                {"name": "replicationcontrollers/scale", "singularName": "",
+                 "namespaced": True, "group": "autoscaling", "version": "v1",
+                 "kind": "Scale", "verbs": ["get", "patch", "update"]}]))
         namespace: Optional[str] = None
         if rest[0] == "namespaces" and len(rest) >= 3:
             namespace, rest = rest[1], rest[2:]
             self.objects.get("namespaces", "", namespace, "Namespace")
         plural, name = rest[0], (rest[1] if len(rest) > 1 else None)
+        if plural == "replicationcontrollers" and rest[2:] == ["scale"] and namespace:
+            return _json(*self.workloads.scale(req, namespace, rest[1]))
         if plural not in _CORE or len(rest) > 2 or (namespace and not _CORE[plural][1]):
             raise KubeError(404, "NotFound", "the server could not find the requested resource")
         kind, namespaced, verbs = _CORE[plural]
@@ -205,9 +235,12 @@ class KubernetesAPI:
             return _json(self.objects.create(plural, scope, read_body(req), kind=kind), 201)
         if name is None:
             if req.method != "GET":
-                raise KubeError(405, "MethodNotAllowed", "collection delete is not supported")
+                raise KubeError(405, "MethodNotAllowed", "collection %s is not supported"
+                                % req.method)
             items = kubeselect.select(self.objects.list(plural, namespace), req.GET, kind)
             return _json(object_list(kind, items, self.objects.version()))
+        if req.method in ("PUT", "PATCH"):
+            return _json(self._change(req, plural, scope, name, kind))
         if req.method == "DELETE":
             obj = self.objects.delete(plural, scope, name, kind)
             if kind == "Namespace":
@@ -285,8 +318,7 @@ class KubernetesAPI:
         if not rest:
             return _json(self._resource_list(_CRD_GROUP + "/v1", [
                 {"name": _CRD, "singularName": "customresourcedefinition", "namespaced": False,
-                 "kind": "CustomResourceDefinition", "verbs": ["create", "delete", "get",
-                                                               "list"],
+                 "kind": "CustomResourceDefinition", "verbs": _ALL,
                  "shortNames": ["crd", "crds"]}]))
         if rest[0] != _CRD or len(rest) > 2:
             raise KubeError(404, "NotFound", "the server could not find the requested resource")
@@ -307,6 +339,16 @@ class KubernetesAPI:
                 raise KubeError(405, "MethodNotAllowed", "collection delete is not supported")
             return _json(object_list(kind, self.objects.list(_CRD), self.objects.version(),
                                api_version))
+        if req.method in ("PUT", "PATCH"):
+            def check(body: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+                _check_crd(body)
+                if body["spec"]["names"] != current["spec"]["names"] or \
+                        body["spec"]["group"] != current["spec"]["group"]:
+                    raise KubeError(422, "Invalid", 'CustomResourceDefinition "%s" is '
+                                    "invalid: spec.names: Invalid value: the simulated API "
+                                    "cannot rename a definition" % rest[1])
+                return dict(body, status=current["status"])
+            return _json(self._change(req, _CRD, "", rest[1], kind, api_version, check))
         if req.method == "DELETE":
             crd = self.objects.delete(_CRD, "", rest[1], kind)
             self.objects.delete_kind("cr:%s/%s" % (crd["spec"]["group"],
@@ -328,7 +370,7 @@ class KubernetesAPI:
                  "singularName": crd["spec"]["names"].get("singular", ""),
                  "namespaced": crd["spec"]["scope"] == "Namespaced",
                  "kind": crd["spec"]["names"]["kind"],
-                 "verbs": ["create", "delete", "get", "list"]} for crd in crds]))
+                 "verbs": _ALL} for crd in crds]))
         namespace = ""
         if rest[0] == "namespaces" and len(rest) >= 3:
             namespace, rest = rest[1], rest[2:]
@@ -347,6 +389,8 @@ class KubernetesAPI:
                 raise KubeError(405, "MethodNotAllowed", "collection delete is not supported")
             items = self.objects.list(key, namespace or None)
             return _json(object_list(kind, items, self.objects.version(), api_version))
+        if req.method in ("PUT", "PATCH"):
+            return _json(self._change(req, key, namespace, rest[1], kind, api_version))
         if req.method == "DELETE":
             obj = self.objects.delete(key, namespace, rest[1], kind)
             return _json({"kind": "Status", "apiVersion": "v1", "metadata": {},
@@ -357,35 +401,40 @@ class KubernetesAPI:
         return _json(self.objects.get(key, namespace, rest[1], kind))
 
 
-def _openapi(rest: list[str]) -> dict[str, Any]:
-    """The OpenAPI v3 index and the core group's document, reduced to what kubectl
-    reads before ``apply``/``create -f`` (1.28 and later): which operations take
-    ``fieldValidation``, so it lets the server validate instead of wanting every
-    schema."""
+def _openapi(rest: list[str], docs: dict[str, list[tuple[str, str, bool]]]) -> dict[str, Any]:
+    """The OpenAPI v3 index and one group version's document, reduced to what
+    kubectl reads before ``apply``/``create -f``/``replace`` (1.28 and later):
+    which operations take ``fieldValidation``, so it lets the server validate
+    instead of wanting every schema.
+
+    :param docs: ``"api/v1"`` or ``"apis/<group>/<version>"`` -> (plural, kind,
+        namespaced) of the resources it serves.
+    """
     if not rest:
-        return {"paths": {"api/v1": {"serverRelativeURL": "/openapi/v3/api/v1?hash=cloudsim"}}}
-    if rest != ["api", "v1"]:
+        return {"paths": {key: {"serverRelativeURL": "/openapi/v3/%s?hash=cloudsim" % key}
+                          for key in docs}}
+    key = "/".join(rest)
+    if key not in docs:
         raise KubeError(404, "NotFound", "the server could not find the requested resource")
+    group, version = ("", "v1") if key == "api/v1" else tuple(rest[1:3])
     paths: dict[str, Any] = {}
-    for plural, (kind, namespaced, verbs) in _CORE.items():
-        if "create" not in verbs:
-            continue
-        gvk = {"group": "", "version": "v1", "kind": kind}
-        params = [{"name": name, "in": "query", "schema": {"type": "string"}}
-                  for name in ("dryRun", "fieldManager", "fieldValidation")]
-        path = "/api/v1/namespaces/{namespace}/%s" % plural if namespaced else \
-            "/api/v1/%s" % plural
-        paths[path] = {"post": {"operationId": "createCoreV1%s" % kind, "parameters": params,
+    params = [{"name": name, "in": "query", "schema": {"type": "string"}}
+              for name in ("dryRun", "fieldManager", "fieldValidation")]
+    for plural, kind, namespaced in docs[key]:
+        gvk = {"group": group, "version": version, "kind": kind}
+        path = "/%s/namespaces/{namespace}/%s" % (key, plural) if namespaced else \
+            "/%s/%s" % (key, plural)
+        operation = kind + (group.split(".")[0].capitalize() if group else "CoreV1")
+        paths[path] = {"post": {"operationId": "create" + operation, "parameters": params,
                                 "responses": {"201": {"description": "Created"}},
                                 "x-kubernetes-action": "post",
                                 "x-kubernetes-group-version-kind": gvk}}
-        # kubectl looks for the parameter on the object's PATCH (which this
-        # server answers 405: objects are created and deleted, not changed).
-        paths[path + "/{name}"] = {"patch": {
-            "operationId": "patchCoreV1%s" % kind, "parameters": params,
-            "responses": {"200": {"description": "OK"}}, "x-kubernetes-action": "patch",
-            "x-kubernetes-group-version-kind": gvk}}
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes (cloudsim)", "version": "v1"},
+        # kubectl looks for the parameter on the object's PATCH and PUT too.
+        paths[path + "/{name}"] = {verb: {
+            "operationId": verb + operation, "parameters": params,
+            "responses": {"200": {"description": "OK"}}, "x-kubernetes-action": verb,
+            "x-kubernetes-group-version-kind": gvk} for verb in ("patch", "put")}
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes (cloudsim)", "version": version},
             "paths": paths, "components": {"schemas": {}}}
 
 

@@ -8,7 +8,10 @@ not the tainted masters), the least loaded first; it then runs (phase
 stays ``Pending``, unschedulable, and is scheduled at the next read that finds
 one.  A replication controller makes ``spec.replicas`` pods from its template
 (``<rc>-<5 characters>``, owned by it), replaces one that is deleted, and takes
-its pods along when deleted (unless ``propagationPolicy`` is ``Orphan``).
+its pods along when deleted (unless ``propagationPolicy`` is ``Orphan``); a
+changed ``replicas`` (a PUT or PATCH of the RC or of its ``scale``) makes or
+deletes pods at once.  A pod's update changes only its labels, annotations and
+images.
 
 Bounded per cluster: :data:`MAX_PODS` pods, :data:`MAX_CONTROLLERS` controllers
 of at most :data:`MAX_REPLICAS` replicas (403 ``Forbidden`` past them, as a
@@ -22,7 +25,7 @@ import json
 import random
 from typing import Any, Callable, Optional
 
-from magnum_like.cloudsim.coe import kubeselect
+from magnum_like.cloudsim.coe import kubepatch, kubeselect
 from magnum_like.cloudsim.coe.kubeobjects import (
     KubeError, ObjectStore, check_name, invalid, now, object_list, read_body)
 
@@ -193,7 +196,7 @@ class Workloads:
             return object_list("Pod", items, self.objects.version()), 200
         for pod in addons:
             if pod["metadata"]["name"] == name:
-                if req.method == "DELETE":
+                if req.method != "GET":
                     raise KubeError(405, "MethodNotAllowed", "the add-ons' pods are run by "
                                                              "the cluster's masters")
                 return pod, 200
@@ -201,6 +204,8 @@ class Workloads:
             raise _no_route()
         if req.method == "DELETE":
             return self.delete_pod(namespace, name), 200
+        if req.method in ("PUT", "PATCH"):
+            return self.change_pod(req, namespace, name), 200
         return self._rendered([self.objects.get("pods", namespace, name, "Pod")])[0], 200
 
     def controllers(self, req: Any, namespace: Optional[str], name: Optional[str]
@@ -223,6 +228,10 @@ class Workloads:
             raise _no_route()
         if req.method == "DELETE":
             return self.delete_controller(namespace, name, _propagation(req)), 200
+        if req.method in ("PUT", "PATCH"):
+            current = self.objects.get("replicationcontrollers", namespace, name, kind)
+            body = kubepatch.replacement(req, self._controllers_rendered([current])[0], kind)
+            return self.change_controller(namespace, name, body, kubepatch.dry_run(req)), 200
         rc = self.objects.get("replicationcontrollers", namespace, name, kind)
         return self._controllers_rendered([rc])[0], 200
 
@@ -263,6 +272,18 @@ class Workloads:
         gone["metadata"] = dict(gone["metadata"], deletionTimestamp=now(),
                                 deletionGracePeriodSeconds=0)
         return gone
+
+    def change_pod(self, req: Any, namespace: str, name: str) -> dict[str, Any]:
+        """``PUT``/``PATCH`` of a pod: its labels and annotations, and its containers'
+        images (the rest of a pod's spec is fixed once made, as the API server has it)."""
+        current = self.objects.get("pods", namespace, name, "Pod")
+        body = kubepatch.replacement(req, self._rendered([current])[0], "Pod")
+        _string_map("Pod", name, "metadata.labels", body["metadata"].get("labels"))
+        new_spec = kubepatch.pod_spec_change(name, current["spec"], body.get("spec"))
+        stored = self.objects.replace("pods", namespace, name,
+                                      dict(body, spec=new_spec, status=current["status"]),
+                                      kind="Pod", dry=kubepatch.dry_run(req))
+        return self._rendered([stored])[0]
 
     def _load(self) -> dict[str, int]:
         """Pods per node name."""
@@ -331,6 +352,56 @@ class Workloads:
 
     def create_controller(self, namespace: str, body: Any) -> dict[str, Any]:
         """Validate and store an RC, then make its pods."""
+        rc = self._controller(body)
+        name, replicas = rc["metadata"].get("name") or "", rc["spec"]["replicas"]
+        if self.objects.count("pods") + replicas > MAX_PODS:
+            raise KubeError(403, "Forbidden", 'replicationcontrollers "%s" is forbidden: '
+                            'exceeded quota: %d more pods would exceed the simulated '
+                            "cluster's %d" % (name, replicas, MAX_PODS),
+                            {"name": name, "kind": "replicationcontrollers"})
+        stored = self.objects.create("replicationcontrollers", namespace, rc,
+                                     kind="ReplicationController", limit=MAX_CONTROLLERS)
+        self._reconcile(stored)
+        return self._controllers_rendered([stored])[0]
+
+    def change_controller(self, namespace: str, name: str, body: Any,
+                          dry: bool = False) -> dict[str, Any]:
+        """Store an RC's new spec, then make or delete pods to its ``replicas``
+        (pods already made keep the template they were made from)."""
+        kind = "ReplicationController"
+        current = self.objects.get("replicationcontrollers", namespace, name, kind)
+        rc = self._controller(body)
+        more = rc["spec"]["replicas"] - len(self._owned(current))
+        if more > 0 and self.objects.count("pods") + more > MAX_PODS:
+            raise KubeError(403, "Forbidden", 'replicationcontrollers "%s" is forbidden: '
+                            'exceeded quota: %d more pods would exceed the simulated '
+                            "cluster's %d" % (name, more, MAX_PODS),
+                            {"name": name, "kind": "replicationcontrollers"})
+        rc.pop("status", None)
+        stored = self.objects.replace("replicationcontrollers", namespace, name, rc,
+                                      kind=kind, dry=dry)
+        if dry:
+            return dict(stored, status=self._controllers_rendered([current])[0]["status"])
+        self._reconcile(stored)
+        return self._controllers_rendered([stored])[0]
+
+    def scale(self, req: Any, namespace: str, name: str) -> tuple[dict[str, Any], int]:
+        """``.../replicationcontrollers/<name>/scale``: an ``autoscaling/v1`` ``Scale``."""
+        kind = "ReplicationController"
+        if req.method not in ("GET", "PUT", "PATCH"):
+            raise KubeError(405, "MethodNotAllowed", "the scale subresource takes GET, PUT "
+                                                     "and PATCH")
+        rc = self._controllers_rendered([self.objects.get("replicationcontrollers",
+                                                          namespace, name, kind)])[0]
+        if req.method != "GET":
+            wanted = kubepatch.replacement(req, _scale(rc), "Scale").get("spec")
+            replicas = wanted.get("replicas", 0) if isinstance(wanted, dict) else None
+            rc = self.change_controller(namespace, name, dict(rc, spec=dict(
+                rc["spec"], replicas=replicas)), kubepatch.dry_run(req))
+        return _scale(rc), 200
+
+    def _controller(self, body: Any) -> dict[str, Any]:
+        """An RC's body, validated and completed (selector, replicas, pod template)."""
         kind = "ReplicationController"
         meta = _check_kind(body, kind)
         name = meta.get("name") or ""
@@ -358,18 +429,9 @@ class Workloads:
             raise invalid(kind, name, "spec.template.metadata.labels", "Invalid value: "
                           "`selector` does not match template `labels`")
         tspec = pod_spec(kind, name, template.get("spec"), "spec.template.spec")
-        if self.objects.count("pods") + replicas > MAX_PODS:
-            raise KubeError(403, "Forbidden", 'replicationcontrollers "%s" is forbidden: '
-                            'exceeded quota: %d more pods would exceed the simulated '
-                            "cluster's %d" % (name, replicas, MAX_PODS),
-                            {"name": name, "kind": "replicationcontrollers"})
-        rc = {"metadata": dict(meta, labels=meta.get("labels") or tlabels, generation=1),
-              "spec": dict(spec, replicas=replicas, selector=selector,
-                           template=dict(template, spec=tspec))}
-        stored = self.objects.create("replicationcontrollers", namespace, rc, kind=kind,
-                                     limit=MAX_CONTROLLERS)
-        self._reconcile(stored)
-        return self._controllers_rendered([stored])[0]
+        return {"metadata": dict(meta, labels=meta.get("labels") or tlabels, generation=1),
+                "spec": dict(spec, replicas=replicas, selector=selector,
+                             template=dict(template, spec=tspec))}
 
     def _owned(self, rc: dict[str, Any], pods: Optional[list[dict[str, Any]]] = None
                ) -> list[dict[str, Any]]:
@@ -380,8 +442,18 @@ class Workloads:
                                        p["metadata"].get("ownerReferences") or [])]
 
     def _reconcile(self, rc: dict[str, Any]) -> None:
-        """Make the pods an RC is missing (as many as fit under the cap)."""
-        missing = rc["spec"]["replicas"] - len(self._owned(rc))
+        """Make the pods an RC is missing (as many as fit under the cap), or delete
+        the newest of those it has too many of."""
+        owned = self._owned(rc)
+        extra = sorted(owned, key=lambda p: (p["metadata"]["creationTimestamp"],
+                                             int(p["metadata"]["resourceVersion"])))
+        for pod in extra[rc["spec"]["replicas"]:]:
+            try:
+                self.objects.delete("pods", rc["metadata"]["namespace"],
+                                    pod["metadata"]["name"], "Pod")
+            except KubeError:
+                pass  # deleted meanwhile
+        missing = rc["spec"]["replicas"] - len(owned)
         template = rc["spec"]["template"]
         tmeta = template.get("metadata") or {}
         for _ in range(max(missing, 0)):
@@ -435,6 +507,17 @@ class Workloads:
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                 "details": {"name": name, "kind": "replicationcontrollers",
                             "uid": rc["metadata"]["uid"]}}
+
+
+def _scale(rc: dict[str, Any]) -> dict[str, Any]:
+    meta = rc["metadata"]
+    return {"kind": "Scale", "apiVersion": "autoscaling/v1",
+            "metadata": {key: meta[key] for key in ("name", "namespace", "uid",
+                                                    "resourceVersion", "creationTimestamp")},
+            "spec": {"replicas": rc["spec"]["replicas"]},
+            "status": {"replicas": rc["status"]["replicas"],
+                       "selector": ",".join("%s=%s" % item for item in
+                                            sorted(rc["spec"]["selector"].items()))}}
 
 
 def _no_route() -> KubeError:

@@ -92,7 +92,9 @@ def test_orphaned_pods_stay_and_wrong_routes_are_404(api: Cluster) -> None:
     assert api("GET", "/api/v1/pods/%s" % pods[0]["metadata"]["name"])[0] == 404
     assert api("GET", "/api/v1/replicationcontrollers/web")[0] == 404
     assert api("POST", "/api/v1/pods", _pod("x"))[0] == 405
-    assert api("PUT", "/api/v1/namespaces/default/pods/x", _pod("x"))[0] == 405
+    # An update is not a create: a pod that is not there is 404.
+    assert api("PUT", "/api/v1/namespaces/default/pods/x", _pod("x"))[0] == 404
+    assert api("OPTIONS", "/api/v1/namespaces/default/pods")[0] == 405
     code, error = api("POST", "/api/v1/namespaces/default/pods", {
         "kind": "Service", "metadata": {"name": "s"}})
     assert code == 400 and error["kind"] == "Status" and "Service" in error["message"]
