@@ -16,11 +16,12 @@ or over plain HTTP for a ``tls_disabled`` cluster.
 from __future__ import annotations
 
 import json
+import urllib.parse
 from typing import Any, Callable, Iterable, Optional
 
 import webob
 
-from magnum_like.cloudsim.coe import kubepatch, kubeselect, kubetables
+from magnum_like.cloudsim.coe import kubepatch, kubeselect, kubetables, kubewatch
 from magnum_like.cloudsim.coe.kubeobjects import (
     KubeError, ObjectStore, now, object_list, read_body)
 from magnum_like.cloudsim.coe.kubeworkloads import Workloads
@@ -96,6 +97,7 @@ class KubernetesAPI:
         self.workloads = Workloads(
             objects, lambda: [self._node(n) for n in self.view()[0]],
             lambda: _addon_pods(*self.view()))
+        self.watches = kubewatch.Watches()
 
     # -- WSGI --------------------------------------------------------------------
 
@@ -103,6 +105,8 @@ class KubernetesAPI:
                  ) -> Iterable[bytes]:
         req = webob.Request(environ)
         try:
+            if kubewatch.wanted(req):
+                return self._watch(req)(environ, start_response)
             resp = self.dispatch(req)
             if req.method == "GET" and resp.status_int == 200 and \
                     kubetables.wants_table(req.headers.get("Accept", "")) and \
@@ -113,6 +117,22 @@ class KubernetesAPI:
         except KubeError as exc:
             resp = _json(exc.status(), exc.code)
         return resp(environ, start_response)
+
+    def _watch(self, req: webob.Request) -> webob.Response:
+        """A watch of the collection the request names (see :mod:`.kubewatch`)."""
+        query = [(k, v) for k, v in req.GET.items()
+                 if k not in ("watch", "resourceVersion", "timeoutSeconds",
+                              "allowWatchBookmarks", "sendInitialEvents")]
+        environ = dict(req.environ, QUERY_STRING=urllib.parse.urlencode(query))
+        environ.pop("HTTP_ACCEPT", None)
+
+        def listing() -> dict[str, Any]:
+            body = json.loads(self.dispatch(webob.Request(dict(environ))).body)
+            if not isinstance(body.get("items"), list):
+                raise KubeError(405, "MethodNotAllowed", "watch a collection, with a "
+                                "fieldSelector for one object")
+            return body
+        return self.watches.response(req, listing)
 
     def dispatch(self, req: webob.Request) -> webob.Response:
         """Route one request."""

@@ -27,7 +27,7 @@ from cheroot import wsgi as cheroot_wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from magnum_like.cloudsim import boot
-from magnum_like.cloudsim.coe import certs
+from magnum_like.cloudsim.coe import certs, kubewatch
 from magnum_like.cloudsim.coe.docker import DockerAPI
 from magnum_like.cloudsim.coe.kubefed import DeploymentFailed, KubeFed
 from magnum_like.cloudsim.coe.kubeobjects import KubeError, ObjectStore
@@ -66,6 +66,7 @@ class Endpoint:
 
     def __init__(self, spec: Spec, app: Any, material: Optional[certs.TLSMaterial]) -> None:
         self.spec = spec
+        self.app = app
         self._dir = tempfile.mkdtemp(prefix="cloudsim-coe-")
         self._servers: list[cheroot_wsgi.Server] = []
         self._threads: list[threading.Thread] = []
@@ -82,7 +83,10 @@ class Endpoint:
             adapter.context.verify_mode = ssl.CERT_REQUIRED
         try:
             for address, port in ((a, p) for a in spec.addresses for p in spec.ports):
-                server = cheroot_wsgi.Server((address, port), app, numthreads=THREADS,
+                # A watch (Kubernetes) holds a thread for its length: room for them.
+                watches = kubewatch.MAX_WATCHES if hasattr(app, "watches") else 0
+                server = cheroot_wsgi.Server((address, port), app,
+                                             numthreads=THREADS + watches,
                                              server_name="cloudsim-%s" % spec.coe)
                 if adapter is not None:
                     server.ssl_adapter = adapter
@@ -98,7 +102,9 @@ class Endpoint:
             self._threads.append(thread)
 
     def stop(self) -> None:
-        """Close the ports and forget the key files."""
+        """Close the ports (ending any watch first) and forget the key files."""
+        if hasattr(self.app, "watches"):
+            self.app.watches.stop_all()
         for server in self._servers:
             server.stop()
         for thread in self._threads:

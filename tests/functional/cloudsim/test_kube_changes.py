@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
 
 from cheroot import wsgi
 import pytest
@@ -80,6 +81,7 @@ def cluster_api(tmp_path):
         'contexts: [{name: c, context: {cluster: c, user: u}}]\n'
         'users: [{name: u, user: {}}]\n' % port)
     yield str(config)
+    app.watches.stop_all()
     server.stop()
     thread.join(10)
 
@@ -160,3 +162,39 @@ def test_official_client_patch_replace_scale(cluster_api):
     assert len(pods) == 3
     node = pods[0].spec.node_name
     assert node in ('w0', 'w1')
+
+
+def test_official_client_watch_streams_changes(cluster_api):
+    """``Watch().stream``: the existing objects ADDED, then each change as it comes;
+    the stream ends at ``timeout_seconds``."""
+    from kubernetes import client, config, watch
+    api = client.CoreV1Api(config.new_client_from_config(cluster_api))
+    api.create_namespaced_config_map('default', {'metadata': {'name': 'first'}})
+
+    def later():
+        time.sleep(0.8)
+        api.create_namespaced_config_map('default', {'metadata': {'name': 'second'}})
+        api.patch_namespaced_config_map('second', 'default', {'data': {'a': '1'}})
+        api.delete_namespaced_config_map('first', 'default')
+    threading.Thread(target=later, daemon=True).start()
+    seen = [(event['type'], event['object'].metadata.name) for event in watch.Watch().stream(
+        api.list_namespaced_config_map, 'default', timeout_seconds=3)]
+    assert seen[0] == ('ADDED', 'first')
+    assert ('ADDED', 'second') in seen and ('DELETED', 'first') in seen
+    # The patch may land in the same look as the create: ADDED shows its data then.
+    assert seen.index(('ADDED', 'second')) < seen.index(('DELETED', 'first'))
+
+
+@pytest.mark.skipif(KUBECTL is None, reason='kubectl is not installed')
+def test_kubectl_get_watch(cluster_api):
+    _kubectl(cluster_api, 'apply', '-f', '-', stdin=RC)
+    watcher = subprocess.Popen(
+        [KUBECTL, '--kubeconfig', cluster_api, '--cache-dir',
+         os.path.join(os.path.dirname(cluster_api), 'kube-cache'), 'get', 'pods', '-w',
+         '--request-timeout=4s'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    _kubectl(cluster_api, 'scale', 'rc', 'front', '--replicas=3')
+    out, err = watcher.communicate(timeout=30)
+    rows = [line.split() for line in out.splitlines()[1:]]
+    assert len({row[0] for row in rows}) == 3, (out, err)
+    assert all(row[2] == 'Running' for row in rows)
