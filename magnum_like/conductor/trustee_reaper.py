@@ -28,6 +28,14 @@ time): an API killed between claiming a spare and renaming it leaves one. Just
 before the delete the row is looked for again and the user read again (an API
 that renamed it since made it a trustee). A spare with a row is never reaped.
 
+Trusts delegated to the trustee of a cluster that *has* a row, which the row
+does not hold (not its ``trust_id``, nor the new trust of a credential rotation
+in progress), go too once this conductor has seen them so for ``[trust]
+orphan_grace_period``: a rotation that failed while Keystone was away for the
+undo leaves one. The row is read again just before each delete. One unfiltered
+trust list per pass (Keystone lets an admin list every trust); a service that
+may not is one WARNING, and such trusts go with their user.
+
 The row is looked for again just before the delete. Each deletion is one
 WARNING naming the user and the cluster. Keystone unreachable or refusing is
 one WARNING when the pass first fails and one INFO when it works again; the
@@ -78,6 +86,12 @@ class TrusteeReaper(keystone_pass.KeystonePass):
         self.spare_first_seen: dict[str, float] = {}
         #: Ids of the spare users this conductor deleted.
         self.reaped_spares: list[str] = []
+        #: Trust id -> monotonic time this conductor first saw it delegated to a
+        #: live cluster's trustee without the row holding it.
+        self.stray_first_seen: dict[str, float] = {}
+        #: ``(trust id, cluster uuid)`` of every such trust this conductor deleted.
+        self.reaped_trusts: list[tuple[str, str]] = []
+        self._may_list_trusts = True
         self.passes = 0
 
     def interval(self) -> float:
@@ -93,6 +107,7 @@ class TrusteeReaper(keystone_pass.KeystonePass):
         present = db.get_existing_cluster_uuids([t.cluster_uuid for t in mine])
         db_watch.WATCH.succeeded()
         orphans = [t for t in mine if t.cluster_uuid not in present]
+        self._reap_stray_trusts([t for t in mine if t.cluster_uuid in present])
         self.first_seen = {t.user_id: self.first_seen[t.user_id] for t in orphans
                            if t.user_id in self.first_seen}
         grace = self.conf.trust.orphan_grace_period
@@ -119,6 +134,52 @@ class TrusteeReaper(keystone_pass.KeystonePass):
                         'made' if trustee.created else 'first seen by %s' % self.host)
 
         self._reap_spares([s for s in map(spares.parse, users) if s is not None])
+
+    def _reap_stray_trusts(self, live: list[trustees.Trustee]) -> None:
+        """Delete trusts to live clusters' trustees that their rows have not held for the
+        grace period (see the module docstring)."""
+        by_user = {t.user_id: t for t in live}
+        if not by_user or not self._may_list_trusts:
+            self.stray_first_seen = {}
+            return
+        service = keystone.service_client()
+        try:
+            listed = service.trusts.list()
+        except ks_exc.Forbidden as error:
+            self._may_list_trusts = False
+            LOG.warning('The service may not list trusts (%s): a trust a live cluster no '
+                        'longer uses goes only with its trustee user.', error)
+            return
+        found = [(item.id, by_user[item.trustee_user_id].cluster_uuid) for item in listed
+                 if getattr(item, 'trustee_user_id', None) in by_user]
+        held = db.get_cluster_trust_ids([cluster for _, cluster in found])
+        strays = [(trust_id, cluster) for trust_id, cluster in found
+                  if cluster in held and trust_id not in held[cluster]]
+        now = time.monotonic()
+        self.stray_first_seen = {trust_id: self.stray_first_seen.get(trust_id, now)
+                                 for trust_id, _ in strays}
+        grace = self.conf.trust.orphan_grace_period
+        for trust_id, cluster in strays:
+            if now - self.stray_first_seen[trust_id] < grace:
+                continue
+            if trust_id in db.get_cluster_trust_ids([cluster]).get(cluster, {trust_id}):
+                continue  # taken by the row meanwhile, or the row went (the delete's)
+            try:
+                service.trusts.delete(trust_id)
+            except ks_exc.NotFound:
+                pass
+            except (ks_exc.ConnectionError, ks_exc.HttpServerError):
+                raise
+            except ks_exc.ClientException as error:
+                LOG.warning('Trust %s of cluster %s (not the cluster\'s) could not be '
+                            'deleted: %s; tried again at the next pass', trust_id, cluster,
+                            error)
+                continue
+            self.stray_first_seen.pop(trust_id, None)
+            self.reaped_trusts.append((trust_id, cluster))
+            LOG.warning('Deleted trust %s delegated to the trustee of cluster %s: the '
+                        'cluster has not used it for %.0f s (a failed rotation\'s?)',
+                        trust_id, cluster, grace)
 
     def _reap_spares(self, found: list[spares.SpareUser]) -> None:
         """Delete this share's spare users that have had no row for the grace period."""

@@ -44,7 +44,9 @@ opts = [
                       'for trustee users (and their trusts) that no cluster row names: an '
                       'API process killed between making them and writing the row leaves '
                       'them behind. Each conductor looks at the users of the clusters it owns '
-                      'on the hash ring. 0 disables; at most 86400.'),
+                      'on the hash ring, and at trusts delegated to a live cluster\'s trustee '
+                      'that its row does not hold (a failed credential rotation whose undo '
+                      'found Keystone down). 0 disables; at most 86400.'),
     cfg.FloatOpt('orphan_grace_period', default=3600.0, min=1.0, max=2592000.0,
                  help='Seconds a trustee user without a cluster row is left alone after it '
                       'was made (the time is in its description) before the conductors '

@@ -26,7 +26,7 @@ __all__ = [
     'destroy_cluster', 'reserve_cluster', 'write_reserved_cluster', 'release_cluster_reservations',
     'get_cluster_work_list', 'create_cluster_with_nodegroups', 'start_cluster_operation',
     'get_nodegroups_by_cluster', 'get_cluster_stats', 'get_quota_usage',
-    'get_existing_cluster_uuids',
+    'get_existing_cluster_uuids', 'get_cluster_trust_ids',
 ]
 
 _CLUSTER = models.Cluster
@@ -478,6 +478,26 @@ def get_existing_cluster_uuids(uuids: list[str]) -> set[str]:
             found.update(uuid for (uuid,) in session.query(_CLUSTER.uuid).filter(
                 _CLUSTER.uuid.in_(wanted[start:start + 500])))
     return found
+
+
+def get_cluster_trust_ids(uuids: list[str]) -> dict[str, set[str]]:
+    """The trusts each cluster of ``uuids`` (that has a row) still needs: its own, and the
+    new one a credential rotation in progress carries (``operation_args``)."""
+    held: dict[str, set[str]] = {}
+    wanted = sorted(set(uuids))
+    with utils.reader() as session:
+        for start in range(0, len(wanted), 500):
+            rows = session.query(_CLUSTER.uuid, _CLUSTER.trust_id,
+                                 _CLUSTER.operation_args).filter(
+                _CLUSTER.uuid.in_(wanted[start:start + 500]))
+            for uuid, trust_id, args in rows:
+                ids = held.setdefault(uuid, set())
+                if trust_id:
+                    ids.add(trust_id)
+                new = (args or {}).get('new_trust') if isinstance(args, dict) else None
+                if isinstance(new, dict) and new.get('trust_id'):
+                    ids.add(new['trust_id'])
+    return held
 
 
 def get_cluster_work_list(*, statuses: list[str]) -> list[models.Cluster]:

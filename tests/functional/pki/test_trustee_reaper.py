@@ -216,3 +216,37 @@ def test_a_discard_that_found_keystone_down_is_finished_by_the_reaper(
     assert reaper.reaped == [(made['trustee_user_id'], cluster_uuid)]
     with pytest.raises(ks_exc.NotFound):
         admin.trusts.get(made['trust_id'])
+
+
+def test_a_trust_a_live_cluster_does_not_hold_goes_after_the_grace_period(
+        keystone, admin, reaper_config, log_lines):
+    """A rotation's new trust that failed and whose undo found Keystone down: the
+    cluster's row holds neither; the reaper deletes it, never the row's trust nor
+    the new trust of a rotation in progress."""
+    info = reaper_config
+    ctx = helpers.owner_context(keystone, info)
+    cluster = helpers.make_cluster(project_id=info['project'], user_id=info['demo'])
+    db.update_cluster(cluster.uuid, trust.create_for_request(ctx, cluster.uuid,
+                                                             info['project'], info['demo']))
+    row = db.get_cluster_by_uuid(ml_context.get_admin_context(), cluster.uuid)
+    stray = trust.rotation_for_request(ctx, row)['trust_id']
+    rotating = helpers.make_cluster(project_id=info['project'], user_id=info['demo'])
+    db.update_cluster(rotating.uuid, trust.create_for_request(ctx, rotating.uuid,
+                                                              info['project'], info['demo']))
+    rotating_row = db.get_cluster_by_uuid(ml_context.get_admin_context(), rotating.uuid)
+    in_progress = trust.rotation_for_request(ctx, rotating_row)
+    db.update_cluster(rotating.uuid, {'operation': 'rotate_credential',
+                                      'operation_args': {'new_trust': in_progress}})
+
+    reaper = _reaper(info)
+    reaper.run()  # first seen: kept for the grace period
+    assert admin.trusts.get(stray) and reaper.reaped_trusts == []
+    _poll(reaper, lambda: reaper.reaped_trusts, what='the stray trust to be deleted')
+    assert reaper.reaped_trusts == [(stray, cluster.uuid)]
+    with pytest.raises(ks_exc.NotFound):
+        admin.trusts.get(stray)
+    for kept in (row.trust_id, rotating_row.trust_id, in_progress['trust_id']):
+        assert admin.trusts.get(kept)
+    assert reaper.reaped == []   # no user went: both clusters have rows
+    said = [line for line in log_lines if line.startswith('Deleted trust ')]
+    assert len(said) == 1 and stray in said[0] and cluster.uuid in said[0]
