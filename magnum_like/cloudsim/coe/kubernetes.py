@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Optional
 
 import webob
 
-from magnum_like.cloudsim.coe import kubepatch, kubeselect, kubetables, kubewatch
+from magnum_like.cloudsim.coe import kubedeploy, kubepatch, kubeselect, kubetables, kubewatch
 from magnum_like.cloudsim.coe.kubeobjects import (
     KubeError, ObjectStore, now, object_list, read_body)
 from magnum_like.cloudsim.coe.kubeworkloads import Workloads
@@ -97,6 +97,7 @@ class KubernetesAPI:
         self.workloads = Workloads(
             objects, lambda: [self._node(n) for n in self.view()[0]],
             lambda: _addon_pods(*self.view()))
+        self.deployments = kubedeploy.Deployments(objects, self.workloads)
         self.watches = kubewatch.Watches()
 
     # -- WSGI --------------------------------------------------------------------
@@ -155,6 +156,11 @@ class KubernetesAPI:
             return _json(_openapi(parts[2:], self._openapi_docs()))
         if parts[:2] == ["api", "v1"]:
             return self._core(req, parts[2:])
+        if parts[:3] == ["apis", "apps", "v1"]:
+            if len(parts) == 3:
+                return _json(self._resource_list(kubedeploy.GROUP_VERSION,
+                                                 kubedeploy.RESOURCES))
+            return _json(*self.deployments.handle(req, parts[3:]))
         if parts[:1] == ["apis"] and len(parts) >= 3:
             if parts[1:3] == [_CRD_GROUP, "v1"]:
                 return self._crds(req, parts[3:])
@@ -184,7 +190,8 @@ class KubernetesAPI:
         """What :func:`_openapi` describes: the resources one can create, per group version."""
         docs = {"api/v1": [(plural, kind, namespaced) for plural, (kind, namespaced, verbs)
                            in _CORE.items() if "create" in verbs],
-                "apis/%s/v1" % _CRD_GROUP: [(_CRD, "CustomResourceDefinition", False)]}
+                "apis/%s/v1" % _CRD_GROUP: [(_CRD, "CustomResourceDefinition", False)],
+                "apis/apps/v1": [(kubedeploy.RESOURCE, kubedeploy.KIND, True)]}
         for group, versions in sorted(self._crd_versions().items()):
             for version, crd in versions:
                 names = crd["spec"]["names"]
@@ -193,9 +200,9 @@ class KubernetesAPI:
         return docs
 
     def _groups(self) -> dict[str, Any]:
-        groups = [{"name": _CRD_GROUP, "versions": [{"groupVersion": _CRD_GROUP + "/v1",
-                                                      "version": "v1"}],
-                   "preferredVersion": {"groupVersion": _CRD_GROUP + "/v1", "version": "v1"}}]
+        groups = [{"name": group, "versions": [{"groupVersion": group + "/v1", "version": "v1"}],
+                   "preferredVersion": {"groupVersion": group + "/v1", "version": "v1"}}
+                  for group in ("apps", _CRD_GROUP)]
         for group, versions in sorted(self._crd_versions().items()):
             names = sorted({v for v, _ in versions})
             entries = [{"groupVersion": "%s/%s" % (group, v), "version": v} for v in names]

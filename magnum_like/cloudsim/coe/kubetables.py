@@ -1,7 +1,8 @@
 """Server-side printing: the ``Table`` form kubectl asks for
 (``Accept: application/json;as=Table;v=v1;g=meta.k8s.io``), so ``kubectl get
 nodes`` shows STATUS, ROLES and VERSION (pods READY and STATUS, replication
-controllers DESIRED, CURRENT, READY) as against a real API server.
+controllers DESIRED, CURRENT, READY, deployments READY, UP-TO-DATE, AVAILABLE)
+as against a real API server.
 """
 
 from __future__ import annotations
@@ -80,6 +81,14 @@ _RC: list[_Column] = [
     ("Ready", "integer", 0, lambda o: o.get("status", {}).get("readyReplicas", 0)),
     ("Age", "string", 0, _age),
 ]
+_DEPLOYMENT: list[_Column] = [
+    ("Name", "string", 0, lambda o: o["metadata"]["name"]),
+    ("Ready", "string", 0, lambda o: "%d/%d" % (o.get("status", {}).get("readyReplicas", 0),
+                                                 o["spec"].get("replicas", 0))),
+    ("Up-to-date", "integer", 0, lambda o: o.get("status", {}).get("updatedReplicas", 0)),
+    ("Available", "integer", 0, lambda o: o.get("status", {}).get("availableReplicas", 0)),
+    ("Age", "string", 0, _age),
+]
 _NAMESPACE: list[_Column] = [
     ("Name", "string", 0, lambda o: o["metadata"]["name"]),
     ("Status", "string", 0, lambda o: o.get("status", {}).get("phase", "")),
@@ -97,7 +106,7 @@ _DEFAULT: list[_Column] = [
     ("Age", "string", 0, _age),
 ]
 _BY_KIND = {"Node": _NODE, "Pod": _POD, "Namespace": _NAMESPACE, "ConfigMap": _DATA,
-            "Secret": _SECRET, "ReplicationController": _RC}
+            "Secret": _SECRET, "ReplicationController": _RC, "Deployment": _DEPLOYMENT}
 
 
 def table(body: dict[str, Any]) -> dict[str, Any]:

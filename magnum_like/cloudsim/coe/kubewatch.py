@@ -158,10 +158,15 @@ class Watches:
             return json.dumps({"type": kind_, "object": shown}).encode() + b"\n"
 
         last: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+        added = []
         for obj in first.get("items", []):
             last[_key(obj)] = (_text(obj), obj)
             if since is None or _version(obj) > since:
-                yield event("ADDED", obj)
+                added.append(event("ADDED", obj))
+        # The WSGI server sends the headers with the first bytes: a client waits for
+        # them before it reads (client-go cannot stop a watch still waiting). JSON
+        # readers skip the blank.
+        yield b"".join(added) or b" "
         while time.monotonic() < deadline and not stop.wait(
                 min(POLL_SECONDS, max(deadline - time.monotonic(), 0))):
             try:

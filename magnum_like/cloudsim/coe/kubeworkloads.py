@@ -237,9 +237,15 @@ class Workloads:
 
     # -- pods ----------------------------------------------------------------------
 
-    def create_pod(self, namespace: str, body: Any,
-                   owner: Optional[dict[str, Any]] = None) -> dict[str, Any]:
-        """Validate, schedule and store a pod; its rendering."""
+    def create_pod(self, namespace: str, body: Any, owner: Optional[dict[str, Any]] = None,
+                   owner_kind: str = "ReplicationController",
+                   owner_name: Optional[str] = None) -> dict[str, Any]:
+        """Validate, schedule and store a pod; its rendering.
+
+        :param owner: the controller the pod belongs to (its uid is the reference's).
+        :param owner_kind, owner_name: the reference's kind and name (the owner's name
+            unless given: a Deployment's pods name their ReplicaSet).
+        """
         meta = _check_kind(body, "Pod")
         name = meta.get("name") or ""
         labels = _string_map("Pod", name, "metadata.labels", meta.get("labels"))
@@ -251,8 +257,9 @@ class Workloads:
         metadata = dict(meta, labels=labels)
         if owner is not None:
             metadata["ownerReferences"] = [
-                {"apiVersion": "v1", "kind": "ReplicationController",
-                 "name": owner["metadata"]["name"], "uid": owner["metadata"]["uid"],
+                {"apiVersion": "apps/v1" if owner_kind == "ReplicaSet" else "v1",
+                 "kind": owner_kind, "name": owner_name or owner["metadata"]["name"],
+                 "uid": owner["metadata"]["uid"],
                  "controller": True, "blockOwnerDeletion": True}]
         pod = {"metadata": metadata, "spec": spec,
                "status": {"phase": "Pending", "qosClass": _qos(spec)}}

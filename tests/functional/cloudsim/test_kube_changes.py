@@ -198,3 +198,25 @@ def test_kubectl_get_watch(cluster_api):
     rows = [line.split() for line in out.splitlines()[1:]]
     assert len({row[0] for row in rows}) == 3, (out, err)
     assert all(row[2] == 'Running' for row in rows)
+
+
+@pytest.mark.skipif(KUBECTL is None, reason='kubectl is not installed')
+def test_kubectl_deployments(cluster_api):
+    """``kubectl create deployment``, ``rollout status``, ``scale``, ``set image`` and
+    ``delete``: what a user runs first on a new cluster."""
+    k = cluster_api
+    _kubectl(k, 'create', 'deployment', 'nginx', '--image=nginx:1.25', '--replicas=2')
+    assert 'successfully rolled out' in _kubectl(k, 'rollout', 'status', 'deployment/nginx',
+                                                 '--timeout=20s')
+    table = _kubectl(k, 'get', 'deployments').splitlines()
+    assert table[0].split() == ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']
+    assert table[1].split()[:4] == ['nginx', '2/2', '2', '2']
+    _kubectl(k, 'scale', 'deployment', 'nginx', '--replicas=3')
+    _kubectl(k, 'set', 'image', 'deployment/nginx', 'nginx=nginx:1.27')
+    assert 'successfully rolled out' in _kubectl(k, 'rollout', 'status', 'deployment/nginx',
+                                                 '--timeout=20s')
+    images = _kubectl(k, 'get', 'pods', '-l', 'app=nginx', '-o',
+                      'jsonpath={.items[*].spec.containers[0].image}').split()
+    assert images == ['nginx:1.27'] * 3
+    _kubectl(k, 'delete', 'deployment', 'nginx')
+    assert _kubectl(k, 'get', 'pods', '-l', 'app=nginx', '-o', 'name') == ''
