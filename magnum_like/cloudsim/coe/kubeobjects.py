@@ -67,8 +67,9 @@ def read_body(req: webob.Request) -> Any:
                         % MAX_BODY)
     try:
         return json.loads(req.body or b"null")
-    except ValueError:
-        raise KubeError(400, "BadRequest", "the body is not valid JSON") from None
+    except (ValueError, RecursionError):
+        raise KubeError(400, "BadRequest", "the body is not valid JSON (or nests too "
+                                           "deeply)") from None
 
 
 def object_list(kind: str, items: list[dict[str, Any]], version: str,

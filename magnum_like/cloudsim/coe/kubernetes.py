@@ -117,6 +117,9 @@ class KubernetesAPI:
                     resp = _json(kubetables.table(body))
         except KubeError as exc:
             resp = _json(exc.status(), exc.code)
+        except RecursionError:  # a document nested deeper than the checks can walk
+            resp = _json(KubeError(400, "BadRequest", "the body nests too deeply").status(),
+                         400)
         return resp(environ, start_response)
 
     def _watch(self, req: webob.Request) -> webob.Response:

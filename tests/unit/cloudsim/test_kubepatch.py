@@ -184,3 +184,12 @@ def test_custom_resources_and_definitions(api: Cluster) -> None:
     assert "apis/example.com/v1" in docs and "apis/apiextensions.k8s.io/v1" in docs
     doc = api("GET", "/openapi/v3/apis/example.com/v1")[1]["paths"]
     assert "put" in doc["/apis/example.com/v1/namespaces/{namespace}/widgets/{name}"]
+
+
+def test_deep_nesting_is_a_400(api: Cluster) -> None:
+    api("POST", NS + "/configmaps", {"metadata": {"name": "deep"}})
+    req = webob.Request.blank(NS + "/configmaps/deep", method="PATCH")
+    req.body = b'{"x": ' + b'{"a": ' * 3000 + b'{}' + b'}' * 3000 + b'}'
+    req.content_type = "application/merge-patch+json"
+    resp = req.get_response(api.app)
+    assert resp.status_int == 400 and json.loads(resp.body)["reason"] == "BadRequest"
