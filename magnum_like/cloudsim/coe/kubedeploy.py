@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
 from typing import Any
 
 import webob
@@ -115,21 +114,8 @@ class Deployments:
         spec = body.get("spec")
         if not isinstance(spec, dict):
             raise invalid(KIND, name, "spec", "Required value")
-        replicas = spec.get("replicas", 1)
-        if isinstance(replicas, bool) or not isinstance(replicas, int) or \
-                not 0 <= replicas <= wl.MAX_REPLICAS:
-            raise invalid(KIND, name, "spec.replicas", "Invalid value: %r: must be between 0 "
-                          "and %d, inclusive" % (str(replicas)[:20], wl.MAX_REPLICAS))
+        replicas, template, tlabels = wl.controller_spec(KIND, name, spec)
         selector = _match_labels(name, spec)
-        template = spec.get("template")
-        if not isinstance(template, dict):
-            raise invalid(KIND, name, "spec.template", "Required value")
-        tmeta = template.get("metadata") or {}
-        if not isinstance(tmeta, dict):
-            raise invalid(KIND, name, "spec.template.metadata", "Invalid value: must be an "
-                                                                "object")
-        tlabels = wl._string_map(KIND, name, "spec.template.metadata.labels",
-                                 tmeta.get("labels"))
         if any(tlabels.get(k) != v for k, v in selector.items()):
             raise invalid(KIND, name, "spec.template.metadata.labels", "Invalid value: "
                           "`selector` does not match template `labels`")
@@ -184,15 +170,7 @@ class Deployments:
     def delete(self, namespace: str, name: str, propagation: str) -> dict[str, Any]:
         """Remove a Deployment and (unless orphaned) its pods; a ``Status``."""
         deployment = self.objects.delete(RESOURCE, namespace, name, KIND)
-        for pod in self._owned(deployment):
-            if propagation == "Orphan":
-                with self.objects.lock:
-                    pod["metadata"].pop("ownerReferences", None)
-                continue
-            try:
-                self.objects.delete("pods", namespace, pod["metadata"]["name"], "Pod")
-            except KubeError:
-                pass  # deleted meanwhile
+        self.workloads.release(namespace, self._owned(deployment), propagation)
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                 "details": {"name": name, "group": "apps", "kind": RESOURCE,
                             "uid": deployment["metadata"]["uid"]}}
@@ -214,33 +192,13 @@ class Deployments:
                        key=lambda p: int(p["metadata"]["resourceVersion"]))
         keep = [p for p in owned
                 if p["metadata"].get("labels", {}).get("pod-template-hash") == current]
-        for pod in [p for p in owned if p not in keep] + keep[deployment["spec"]["replicas"]:]:
-            try:
-                self.objects.delete("pods", namespace, pod["metadata"]["name"], "Pod")
-            except KubeError:
-                pass
-        tmeta = template.get("metadata") or {}
+        self.workloads.release(namespace, [p for p in owned if p not in keep] +
+                               keep[deployment["spec"]["replicas"]:], "Background")
         prefix = "%s-%s" % (name[:46], current)
-        for _ in range(deployment["spec"]["replicas"] - len(keep)):
-            for _attempt in range(5):
-                meta = {"name": "%s-%s" % (prefix, "".join(random.choice(wl._SUFFIX)
-                                                           for _ in range(5))),
-                        "generateName": prefix + "-",
-                        "labels": dict(tmeta.get("labels") or {}, **{
-                            "pod-template-hash": current})}
-                if tmeta.get("annotations"):
-                    meta["annotations"] = dict(tmeta["annotations"])
-                try:
-                    self.workloads.create_pod(namespace, {"metadata": meta,
-                                                          "spec": template["spec"]},
-                                              owner=deployment, owner_kind="ReplicaSet",
-                                              owner_name=prefix)
-                    break
-                except KubeError as exc:
-                    if exc.code == 403:
-                        return  # the cluster is full: fewer replicas, as the status says
-                    if exc.code != 409:
-                        raise
+        labels = dict((template.get("metadata") or {}).get("labels") or {},
+                      **{"pod-template-hash": current})
+        self.workloads.make_pods(deployment, deployment["spec"]["replicas"] - len(keep), prefix,
+                                 template, labels, owner_kind="ReplicaSet", owner_name=prefix)
 
     def _rendered(self, deployments: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not deployments:

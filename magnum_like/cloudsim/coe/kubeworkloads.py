@@ -20,12 +20,15 @@ quota answers; an RC whose pods would not fit is refused whole).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from typing import Any, Callable, Optional
 
 from magnum_like.cloudsim.coe import kubepatch, kubeselect
+from magnum_like.cloudsim.coe.kubepodstatus import pod_ip as _pod_ip
+from magnum_like.cloudsim.coe.kubepodstatus import pod_status as _pod_status
+from magnum_like.cloudsim.coe.kubepodstatus import qos as _qos
+from magnum_like.cloudsim.coe.kubepodstatus import node_ready as _ready
 from magnum_like.cloudsim.coe.kubeobjects import (
     KubeError, ObjectStore, check_name, invalid, now, object_list, read_body)
 
@@ -40,11 +43,6 @@ MAX_CONTAINERS = 20
 #: The characters the API server draws generated name suffixes from.
 _SUFFIX = "bcdfghjklmnpqrstvwxz2456789"
 _RESTART = ("Always", "OnFailure", "Never")
-
-
-def _ready(node: dict[str, Any]) -> bool:
-    return any(c["type"] == "Ready" and c["status"] == "True"
-               for c in node["status"]["conditions"])
 
 
 def _tolerates(tolerations: list[dict[str, Any]], taint: dict[str, Any]) -> bool:
@@ -150,6 +148,26 @@ def pod_spec(kind: str, name: str, spec: Any, field: str) -> dict[str, Any]:
             container.setdefault("terminationMessagePath", "/dev/termination-log")
             container.setdefault("terminationMessagePolicy", "File")
     return spec
+
+
+def controller_spec(kind: str, name: str, spec: dict[str, Any]
+                    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """A controller's (RC's, Deployment's) ``replicas``, ``template`` and template
+    labels, checked (the selector and the pod spec are the caller's)."""
+    replicas = spec.get("replicas", 1)
+    if isinstance(replicas, bool) or not isinstance(replicas, int) or \
+            not 0 <= replicas <= MAX_REPLICAS:
+        raise invalid(kind, name, "spec.replicas", "Invalid value: %r: must be between "
+                      "0 and %d, inclusive" % (str(replicas)[:20], MAX_REPLICAS))
+    template = spec.get("template")
+    if not isinstance(template, dict):
+        raise invalid(kind, name, "spec.template", "Required value")
+    tmeta = template.get("metadata") or {}
+    if not isinstance(tmeta, dict):
+        raise invalid(kind, name, "spec.template.metadata", "Invalid value: must be an "
+                                                            "object")
+    return replicas, template, _string_map(kind, name, "spec.template.metadata.labels",
+                                           tmeta.get("labels"))
 
 
 def _check_kind(body: Any, kind: str) -> dict[str, Any]:
@@ -416,19 +434,7 @@ class Workloads:
         spec = body.get("spec")
         if not isinstance(spec, dict):
             raise invalid(kind, name, "spec", "Required value")
-        replicas = spec.get("replicas", 1)
-        if isinstance(replicas, bool) or not isinstance(replicas, int) or \
-                not 0 <= replicas <= MAX_REPLICAS:
-            raise invalid(kind, name, "spec.replicas", "Invalid value: %r: must be between "
-                          "0 and %d, inclusive" % (str(replicas)[:20], MAX_REPLICAS))
-        template = spec.get("template")
-        if not isinstance(template, dict):
-            raise invalid(kind, name, "spec.template", "Required value")
-        tmeta = template.get("metadata") or {}
-        if not isinstance(tmeta, dict):
-            raise invalid(kind, name, "spec.template.metadata", "Invalid value: must be an "
-                                                                "object")
-        tlabels = _string_map(kind, name, "spec.template.metadata.labels", tmeta.get("labels"))
+        replicas, template, tlabels = controller_spec(kind, name, spec)
         selector = _string_map(kind, name, "spec.selector", spec.get("selector")) or tlabels
         if not selector:
             raise invalid(kind, name, "spec.selector", "Required value")
@@ -454,32 +460,48 @@ class Workloads:
         owned = self._owned(rc)
         extra = sorted(owned, key=lambda p: (p["metadata"]["creationTimestamp"],
                                              int(p["metadata"]["resourceVersion"])))
-        for pod in extra[rc["spec"]["replicas"]:]:
-            try:
-                self.objects.delete("pods", rc["metadata"]["namespace"],
-                                    pod["metadata"]["name"], "Pod")
-            except KubeError:
-                pass  # deleted meanwhile
-        missing = rc["spec"]["replicas"] - len(owned)
-        template = rc["spec"]["template"]
-        tmeta = template.get("metadata") or {}
-        for _ in range(max(missing, 0)):
+        self.release(rc["metadata"]["namespace"], extra[rc["spec"]["replicas"]:], "Background")
+        tlabels = (rc["spec"]["template"].get("metadata") or {}).get("labels") or {}
+        self.make_pods(rc, rc["spec"]["replicas"] - len(owned), rc["metadata"]["name"][:57],
+                       rc["spec"]["template"], tlabels)
+
+    def make_pods(self, owner: dict[str, Any], count: int, prefix: str,
+                  template: dict[str, Any], labels: dict[str, str],
+                  owner_kind: str = "ReplicationController",
+                  owner_name: Optional[str] = None) -> None:
+        """``count`` pods of a controller's ``template``, named ``<prefix>-<5 characters>``
+        and labelled ``labels``; as many as fit under the cap (the controller's status
+        then reports fewer)."""
+        annotations = (template.get("metadata") or {}).get("annotations")
+        for _ in range(max(count, 0)):
             for _attempt in range(5):
                 suffix = "".join(random.choice(_SUFFIX) for _ in range(5))
-                meta = {"name": "%s-%s" % (rc["metadata"]["name"][:57], suffix),
-                        "generateName": rc["metadata"]["name"][:57] + "-",
-                        "labels": dict(tmeta.get("labels") or {})}
-                if tmeta.get("annotations"):
-                    meta["annotations"] = dict(tmeta["annotations"])
+                meta = {"name": "%s-%s" % (prefix, suffix), "generateName": prefix + "-",
+                        "labels": dict(labels)}
+                if annotations:
+                    meta["annotations"] = dict(annotations)
                 try:
-                    self.create_pod(rc["metadata"]["namespace"],
-                                    {"metadata": meta, "spec": template["spec"]}, owner=rc)
+                    self.create_pod(owner["metadata"]["namespace"],
+                                    {"metadata": meta, "spec": template["spec"]}, owner=owner,
+                                    owner_kind=owner_kind, owner_name=owner_name)
                     break
                 except KubeError as exc:
                     if exc.code == 403:
-                        return  # the cluster is full: the RC reports fewer replicas
+                        return  # the cluster is full
                     if exc.code != 409:
                         raise
+
+    def release(self, namespace: str, pods: list[dict[str, Any]], propagation: str) -> None:
+        """A deleted controller's pods: kept without their owner (``Orphan``) or deleted."""
+        for pod in pods:
+            if propagation == "Orphan":
+                with self.objects.lock:
+                    pod["metadata"].pop("ownerReferences", None)
+                continue
+            try:
+                self.objects.delete("pods", namespace, pod["metadata"]["name"], "Pod")
+            except KubeError:
+                pass  # deleted meanwhile
 
     def _controllers_rendered(self, rcs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not rcs:
@@ -502,15 +524,7 @@ class Workloads:
         """Remove an RC and (unless orphaned) its pods; a ``Status``."""
         rc = self.objects.delete("replicationcontrollers", namespace, name,
                                  "ReplicationController")
-        for pod in self._owned(rc):
-            if propagation == "Orphan":
-                with self.objects.lock:
-                    pod["metadata"].pop("ownerReferences", None)
-                continue
-            try:
-                self.objects.delete("pods", namespace, pod["metadata"]["name"], "Pod")
-            except KubeError:
-                pass  # deleted meanwhile
+        self.release(namespace, self._owned(rc), propagation)
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                 "details": {"name": name, "kind": "replicationcontrollers",
                             "uid": rc["metadata"]["uid"]}}
@@ -541,57 +555,3 @@ def _propagation(req: Any) -> str:
         raise KubeError(400, "BadRequest", "propagationPolicy: Unsupported value: %r"
                         % str(policy)[:32])
     return policy
-
-
-def _qos(spec: dict[str, Any]) -> str:
-    resources = [c.get("resources") or {} for c in spec["containers"]]
-    if not any(r.get("requests") or r.get("limits") for r in resources):
-        return "BestEffort"
-    if all(r.get("limits") and r.get("requests", r["limits"]) == r["limits"]
-           for r in resources):
-        return "Guaranteed"
-    return "Burstable"
-
-
-def _pod_ip(pod: dict[str, Any]) -> str:
-    digest = hashlib.sha256(json.dumps(pod["metadata"].get("name")).encode() +
-                            now().encode()).digest()
-    return "10.100.%d.%d" % (digest[0], 1 + digest[1] % 254)
-
-
-def _pod_status(pod: dict[str, Any], node: Optional[dict[str, Any]]) -> dict[str, Any]:
-    """A pod's ``status`` now: running while its node is Ready."""
-    stored = pod.get("status") or {}
-    if not pod["spec"].get("nodeName"):
-        return stored
-    started = stored.get("startTime") or now()
-    ready = node is not None and _ready(node)
-    flag = "True" if ready else "False"
-    if node is None:
-        why = {"reason": "NodeLost", "message": 'node "%s" is gone' % pod["spec"]["nodeName"]}
-    elif not ready:
-        why = {"reason": "NodeNotReady", "message": "the pod's node is not ready"}
-    else:
-        why = {}
-    conditions = [dict({"type": kind, "status": status, "lastProbeTime": None,
-                        "lastTransitionTime": started}, **(why if status == "False" else {}))
-                  for kind, status in (("Initialized", "True"), ("Ready", flag),
-                                       ("ContainersReady", flag), ("PodScheduled", "True"))]
-    containers = []
-    for container in pod["spec"]["containers"]:
-        digest = hashlib.sha256((pod["metadata"]["uid"] + container["name"]).encode())
-        containers.append({
-            "name": container["name"], "image": container["image"],
-            "imageID": "docker-pullable://%s@sha256:%s" % (
-                container["image"].split("@")[0].split(":")[0],
-                hashlib.sha256(container["image"].encode()).hexdigest()),
-            "containerID": "docker://" + digest.hexdigest(), "ready": ready,
-            "started": ready, "restartCount": 0,
-            "state": {"running": {"startedAt": started}}})
-    host = [a["address"] for a in (node or {}).get("status", {}).get("addresses", [])
-            if a["type"] == "InternalIP"]
-    ip = stored.get("podIP", "")
-    return {"phase": "Running" if node is not None else "Unknown", "conditions": conditions,
-            "hostIP": host[0] if host else "", "podIP": ip, "podIPs": [{"ip": ip}],
-            "startTime": started, "containerStatuses": containers,
-            "qosClass": stored.get("qosClass", "BestEffort")}

@@ -39,6 +39,11 @@ def test_pecan_still_has_what_the_cache_replaces():
         'import inspect',
         'assert list(inspect.signature(original).parameters) == ["method"]',
     ])
+    _in_a_fresh_interpreter(code)
+
+
+def _in_a_fresh_interpreter(code: str) -> None:
+    """Run ``code`` where nothing of this project patched pecan; it must succeed."""
     result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0, result.stderr
@@ -106,9 +111,7 @@ def test_pecan_still_scans_each_controller_class_once():
         'pecan.routing._detect_custom_path_segments(C())',
         'assert C in pecan.routing.__observed_controllers__',
     ])
-    result = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
-                            timeout=60)
-    assert result.returncode == 0, result.stderr
+    _in_a_fresh_interpreter(code)
 
 
 class _Custom:
