@@ -61,7 +61,15 @@ def now() -> str:
 
 
 def read_body(req: webob.Request) -> Any:
-    """The request's JSON body (None when empty); 413 past :data:`MAX_BODY`, 400 if not JSON."""
+    """The request's JSON body (None when empty); 413 past :data:`MAX_BODY`, 400 if not JSON.
+
+    Another media type (kubectl sends protobuf for the built-in kinds) is 415, as
+    from an API server without it: client-go then sends the request again as JSON.
+    """
+    media = (req.content_type or "").split(";")[0].strip().lower()
+    if media and media != "application/json" and not media.endswith("+json"):
+        raise KubeError(415, "UnsupportedMediaType", "the body of the request was in an "
+                        "unknown format - accepted media types include: application/json")
     if req.content_length and req.content_length > MAX_BODY:
         raise KubeError(413, "RequestEntityTooLarge", "request body larger than %d bytes"
                         % MAX_BODY)

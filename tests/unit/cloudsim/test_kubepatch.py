@@ -193,3 +193,13 @@ def test_deep_nesting_is_a_400(api: Cluster) -> None:
     req.content_type = "application/merge-patch+json"
     resp = req.get_response(api.app)
     assert resp.status_int == 400 and json.loads(resp.body)["reason"] == "BadRequest"
+
+
+def test_a_body_in_another_media_type_is_415(api: Cluster) -> None:
+    """kubectl 1.32 sends protobuf for built-in kinds; the simulated API server speaks
+    JSON only, and says so as an API server without protobuf would."""
+    status, body = api("POST", NS + "/configmaps", {"metadata": {"name": "c"}},
+                       "application/vnd.kubernetes.protobuf")
+    assert status == 415 and body["reason"] == "UnsupportedMediaType"
+    assert api("POST", NS + "/configmaps", {"metadata": {"name": "c"}},
+               "application/json; charset=utf-8")[0] == 201
