@@ -63,8 +63,8 @@ def now() -> str:
 def read_body(req: webob.Request) -> Any:
     """The request's JSON body (None when empty); 413 past :data:`MAX_BODY`, 400 if not JSON.
 
-    Another media type (kubectl sends protobuf for the built-in kinds) is 415, as
-    from an API server without it: client-go then sends the request again as JSON.
+    Another media type (recent kubectl releases send protobuf for typed creates) is
+    415, as from an API server that does not speak it.
     """
     media = (req.content_type or "").split(";")[0].strip().lower()
     if media and media != "application/json" and not media.endswith("+json"):

@@ -196,8 +196,8 @@ def test_deep_nesting_is_a_400(api: Cluster) -> None:
 
 
 def test_a_body_in_another_media_type_is_415(api: Cluster) -> None:
-    """kubectl 1.32 sends protobuf for built-in kinds; the simulated API server speaks
-    JSON only, and says so as an API server without protobuf would."""
+    """Recent kubectl releases send protobuf for typed creates; the simulated API
+    server speaks JSON only, and says so as an API server without protobuf would."""
     status, body = api("POST", NS + "/configmaps", {"metadata": {"name": "c"}},
                        "application/vnd.kubernetes.protobuf")
     assert status == 415 and body["reason"] == "UnsupportedMediaType"
