@@ -410,18 +410,22 @@ def column_names(model: type[models.Base]) -> list[str]:
     return list(model.__table__.columns.keys())
 
 
-def set_values(obj: models.Base, values: dict[str, Any], *, allow_id: bool = False) -> None:
-    """Assign ``values`` to ``obj``, refusing keys that are not columns.
-
-    :raises InvalidParameterValue: a key is unknown, or is ``id`` when not allowed.
-    """
-    allowed = set(column_names(type(obj)))
+def refuse_unknown(model: type[models.Base], values: dict[str, Any], *,
+                   allow_id: bool = False) -> None:
+    """:raises InvalidParameterValue: a key of ``values`` is not a column of ``model``,
+        or is ``id`` when not allowed."""
+    allowed = set(column_names(model))
     if not allow_id:
         allowed.discard('id')
     unknown = sorted(set(values) - allowed)
     if unknown:
         raise exception.InvalidParameterValue(
-            err='Unknown or read-only %s fields: %s' % (obj.__tablename__, ', '.join(unknown)))
+            err='Unknown or read-only %s fields: %s' % (model.__tablename__, ', '.join(unknown)))
+
+
+def set_values(obj: models.Base, values: dict[str, Any], *, allow_id: bool = False) -> None:
+    """Assign ``values`` to ``obj``, refusing keys that are not columns (:func:`refuse_unknown`)."""
+    refuse_unknown(type(obj), values, allow_id=allow_id)
     for key, value in values.items():
         setattr(obj, key, value)
 
@@ -547,14 +551,12 @@ def _defaulted(table: sa.Table, values: dict[str, Any]) -> dict[str, Any]:
     row = {}
     for column in table.columns:
         value = values.get(column.key)
-        if value is not None or (column.default is None and not column.primary_key):
-            row[column.key] = value
-        elif column.primary_key:
+        if value is None and column.primary_key:
             continue
-        elif column.default.is_callable:
-            row[column.key] = column.default.arg(None)
-        else:
-            row[column.key] = column.default.arg
+        if value is None and column.default is not None:
+            default = column.default
+            value = default.arg(None) if default.is_callable else default.arg
+        row[column.key] = value
     return row
 
 
@@ -574,10 +576,7 @@ def create(model: type[models.Base], values: dict[str, Any], *,
     values = dict(values)
     if with_uuid and not values.get('uuid'):
         values['uuid'] = uuidutils.generate_uuid()
-    unknown = sorted(set(values) - set(column_names(model)))
-    if unknown:
-        raise exception.InvalidParameterValue(
-            err='Unknown or read-only %s fields: %s' % (model.__tablename__, ', '.join(unknown)))
+    refuse_unknown(model, values, allow_id=True)
     table = model.__table__
     row = _defaulted(table, values)
     try:

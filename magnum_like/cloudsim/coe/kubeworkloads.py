@@ -24,11 +24,7 @@ import json
 import random
 from typing import Any, Callable, Optional
 
-from magnum_like.cloudsim.coe import kubepatch, kubeselect
-from magnum_like.cloudsim.coe.kubepodstatus import pod_ip as _pod_ip
-from magnum_like.cloudsim.coe.kubepodstatus import pod_status as _pod_status
-from magnum_like.cloudsim.coe.kubepodstatus import qos as _qos
-from magnum_like.cloudsim.coe.kubepodstatus import node_ready as _ready
+from magnum_like.cloudsim.coe import kubepatch, kubepodstatus, kubeselect
 from magnum_like.cloudsim.coe.kubeobjects import (
     KubeError, ObjectStore, check_name, invalid, now, object_list, read_body)
 
@@ -280,7 +276,7 @@ class Workloads:
                  "uid": owner["metadata"]["uid"],
                  "controller": True, "blockOwnerDeletion": True}]
         pod = {"metadata": metadata, "spec": spec,
-               "status": {"phase": "Pending", "qosClass": _qos(spec)}}
+               "status": {"phase": "Pending", "qosClass": kubepodstatus.qos(spec)}}
         nodes = self.nodes()
         self._schedule(pod, nodes)
         stored = self.objects.create("pods", namespace, pod, kind="Pod", limit=MAX_PODS)
@@ -327,13 +323,13 @@ class Workloads:
         """
         spec = pod["spec"]
         if spec.get("nodeName"):
-            pod["status"].update(startTime=now(), podIP=_pod_ip(pod))
+            pod["status"].update(startTime=now(), podIP=kubepodstatus.pod_ip(pod))
             return
         selector = spec.get("nodeSelector") or {}
         tolerations = spec.get("tolerations") or []
         fit, not_ready, tainted, unmatched = [], 0, 0, 0
         for node in nodes:
-            if not _ready(node):
+            if not kubepodstatus.node_ready(node):
                 not_ready += 1
             elif any(t.get("effect") in ("NoSchedule", "NoExecute") and
                      not _tolerates(tolerations, t) for t in node["spec"].get("taints") or []):
@@ -356,7 +352,7 @@ class Workloads:
         spec["nodeName"] = min(fit, key=lambda n: (load.get(n, 0), n))
         load[spec["nodeName"]] = load.get(spec["nodeName"], 0) + 1
         pod["status"] = {"phase": "Running", "qosClass": pod["status"]["qosClass"],
-                         "startTime": now(), "podIP": _pod_ip(pod)}
+                         "startTime": now(), "podIP": kubepodstatus.pod_ip(pod)}
 
     def _rendered(self, pods: list[dict[str, Any]],
                   nodes: Optional[list[dict[str, Any]]] = None) -> list[dict[str, Any]]:
@@ -369,8 +365,8 @@ class Workloads:
                 load = self._load() if load is None else load
                 self._schedule(pod, nodes, load)
         by_name = {n["metadata"]["name"]: n for n in nodes}
-        return [dict(pod, status=_pod_status(pod, by_name.get(pod["spec"].get("nodeName") or
-                                                              "")))
+        return [dict(pod, status=kubepodstatus.pod_status(
+                    pod, by_name.get(pod["spec"].get("nodeName") or "")))
                 for pod in pods]
 
     # -- replication controllers -----------------------------------------------------
