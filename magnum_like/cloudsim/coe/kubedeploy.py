@@ -161,8 +161,7 @@ class Deployments:
                                                      "and PATCH")
         deployment = self._rendered([self.objects.get(RESOURCE, namespace, name, KIND)])[0]
         if req.method != "GET":
-            wanted = kubepatch.replacement(req, self._scale(deployment), "Scale").get("spec")
-            replicas = wanted.get("replicas", 0) if isinstance(wanted, dict) else None
+            replicas = kubepatch.wanted_replicas(req, self._scale(deployment))
             deployment = self.change(namespace, name, dict(deployment, spec=dict(
                 deployment["spec"], replicas=replicas)), kubepatch.dry_run(req))
         return self._scale(deployment)
@@ -238,13 +237,5 @@ class Deployments:
 
     @staticmethod
     def _scale(deployment: dict[str, Any]) -> dict[str, Any]:
-        meta = deployment["metadata"]
-        labels = deployment["spec"]["selector"]["matchLabels"]
-        return {"kind": "Scale", "apiVersion": "autoscaling/v1",
-                "metadata": {key: meta[key] for key in ("name", "namespace", "uid",
-                                                        "resourceVersion",
-                                                        "creationTimestamp")},
-                "spec": {"replicas": deployment["spec"]["replicas"]},
-                "status": {"replicas": deployment["status"]["replicas"],
-                           "selector": ",".join("%s=%s" % item
-                                                for item in sorted(labels.items()))}}
+        return kubepatch.scale_document(deployment,
+                                        deployment["spec"]["selector"]["matchLabels"])

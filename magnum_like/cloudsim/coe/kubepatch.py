@@ -201,3 +201,21 @@ def pod_spec_change(name: str, current: dict[str, Any], spec: Any) -> dict[str, 
         raise _fixed_pod_spec(name)
     return dict(current, **{field: [dict(c, image=image) for c, image in zip(
         current[field], images[field])] for field in images if current.get(field)})
+
+
+def scale_document(obj: dict[str, Any], selector: dict[str, str]) -> dict[str, Any]:
+    """A controller's (rendered, with its status) ``scale`` subresource: an
+    ``autoscaling/v1`` ``Scale`` of its replicas and label selector."""
+    meta = obj["metadata"]
+    return {"kind": "Scale", "apiVersion": "autoscaling/v1",
+            "metadata": {key: meta[key] for key in ("name", "namespace", "uid",
+                                                    "resourceVersion", "creationTimestamp")},
+            "spec": {"replicas": obj["spec"]["replicas"]},
+            "status": {"replicas": obj["status"]["replicas"],
+                       "selector": ",".join("%s=%s" % item for item in sorted(selector.items()))}}
+
+
+def wanted_replicas(req: webob.Request, scale: dict[str, Any]) -> Any:
+    """The ``spec.replicas`` a ``PUT``/``PATCH`` of ``scale`` asks for (checked by the caller)."""
+    wanted = replacement(req, scale, "Scale").get("spec")
+    return wanted.get("replicas", 0) if isinstance(wanted, dict) else None

@@ -415,8 +415,7 @@ class Workloads:
         rc = self._controllers_rendered([self.objects.get("replicationcontrollers",
                                                           namespace, name, kind)])[0]
         if req.method != "GET":
-            wanted = kubepatch.replacement(req, _scale(rc), "Scale").get("spec")
-            replicas = wanted.get("replicas", 0) if isinstance(wanted, dict) else None
+            replicas = kubepatch.wanted_replicas(req, _scale(rc))
             rc = self.change_controller(namespace, name, dict(rc, spec=dict(
                 rc["spec"], replicas=replicas)), kubepatch.dry_run(req))
         return _scale(rc), 200
@@ -527,14 +526,7 @@ class Workloads:
 
 
 def _scale(rc: dict[str, Any]) -> dict[str, Any]:
-    meta = rc["metadata"]
-    return {"kind": "Scale", "apiVersion": "autoscaling/v1",
-            "metadata": {key: meta[key] for key in ("name", "namespace", "uid",
-                                                    "resourceVersion", "creationTimestamp")},
-            "spec": {"replicas": rc["spec"]["replicas"]},
-            "status": {"replicas": rc["status"]["replicas"],
-                       "selector": ",".join("%s=%s" % item for item in
-                                            sorted(rc["spec"]["selector"].items()))}}
+    return kubepatch.scale_document(rc, rc["spec"]["selector"])
 
 
 def _no_route() -> KubeError:
